@@ -1,0 +1,289 @@
+"""The Asterisk Manager Interface wire format, sans I/O.
+
+Bytes go in (:meth:`AmiParser.feed`), parsed items come out: the banner, messages
+(actions, responses, events; headers kept in wire order with their original casing), and
+:class:`MalformedInput` for what could not be understood.  Nothing here raises on bad input
+from the peer: a broken message is reported as an item and parsing carries on with the next
+one, so one bad event can never take the connection (and the call state) down with it.
+
+Asterisk ends lines with CRLF; it accepts bare LF from clients, and so do we in both
+directions.  A message ends at an empty line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+__all__ = [
+    "AmiMessage",
+    "AmiParser",
+    "AmiProtocolError",
+    "Banner",
+    "MalformedInput",
+    "ParsedItem",
+    "encode_message",
+]
+
+BANNER_PREFIX = "Asterisk Call Manager/"
+DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024
+DEFAULT_MAX_LINE_BYTES = 64 * 1024
+
+
+class AmiProtocolError(ValueError):
+    """We were asked to put something on the wire that AMI cannot carry."""
+
+
+@dataclass(frozen=True, slots=True)
+class Banner:
+    """``Asterisk Call Manager/<version>``: the first line a manager session sends."""
+
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class MalformedInput:
+    """Something the peer sent that is not AMI; ``raw`` holds (the start of) those bytes."""
+
+    reason: str
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class AmiMessage:
+    """One AMI message: an action, a response or an event.
+
+    ``headers`` keeps every line in order, duplicates included (``Variable:``, ``Output:``).
+    Look-ups by name are case-insensitive, as in Asterisk.  ``junk`` holds lines of the
+    message that had no ``Name: value`` shape; they are kept, not silently dropped.
+    """
+
+    headers: tuple[tuple[str, str], ...]
+    junk: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def build(cls, *pairs: tuple[str, str], **named: str) -> AmiMessage:
+        items = list(pairs) + [(k, v) for k, v in named.items()]
+        return cls(tuple((str(k), str(v)) for k, v in items))
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, str | Iterable[str]]) -> AmiMessage:
+        out: list[tuple[str, str]] = []
+        for key, value in mapping.items():
+            if isinstance(value, str):
+                out.append((key, value))
+            else:
+                out.extend((key, v) for v in value)
+        return cls(tuple(out))
+
+    # -- look-ups ---------------------------------------------------------------------------
+    def get(self, name: str, default: str | None = None) -> str | None:
+        lname = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lname:
+                return value
+        return default
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def get_all(self, name: str) -> list[str]:
+        lname = name.lower()
+        return [value for key, value in self.headers if key.lower() == lname]
+
+    def names(self) -> list[str]:
+        return [key for key, _ in self.headers]
+
+    def to_dict(self) -> dict[str, str]:
+        """Headers as a dict (first value of a repeated header wins), keys as on the wire."""
+        out: dict[str, str] = {}
+        for key, value in self.headers:
+            out.setdefault(key, value)
+        return out
+
+    # -- what kind of message ---------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        """``"response"``, ``"event"``, ``"action"`` or ``""`` (decided by the first header)."""
+        if not self.headers:
+            return ""
+        first = self.headers[0][0].lower()
+        if first in ("response", "event", "action"):
+            return first
+        # Asterisk puts Response/Event first; a client may put Action anywhere.
+        for key in ("response", "event", "action"):
+            if self.get(key) is not None:
+                return key
+        return ""
+
+    @property
+    def name(self) -> str:
+        """The response status, event name or action name."""
+        kind = self.kind
+        return (self.get(kind) or "") if kind else ""
+
+    @property
+    def event(self) -> str | None:
+        return self.get("Event")
+
+    @property
+    def response(self) -> str | None:
+        return self.get("Response")
+
+    @property
+    def action(self) -> str | None:
+        return self.get("Action")
+
+    @property
+    def action_id(self) -> str | None:
+        return self.get("ActionID")
+
+    def with_header(self, name: str, value: str) -> AmiMessage:
+        return AmiMessage(self.headers + ((name, value),), self.junk)
+
+    def encode(self) -> bytes:
+        return encode_message(self.headers)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.headers)
+
+
+ParsedItem = Banner | AmiMessage | MalformedInput
+
+
+def encode_message(headers: Iterable[tuple[str, str]]) -> bytes:
+    """Serialise header pairs as one AMI message (CRLF lines, blank-line terminated)."""
+    parts: list[str] = []
+    for key, value in headers:
+        key = str(key)
+        value = str(value)
+        if not key or ":" in key or any(c in key for c in "\r\n"):
+            raise AmiProtocolError(f"invalid AMI header name {key!r}")
+        if "\r" in value or "\n" in value:
+            raise AmiProtocolError(f"AMI header {key!r} value contains a line break")
+        parts.append(f"{key}: {value}\r\n")
+    parts.append("\r\n")
+    return "".join(parts).encode("utf-8")
+
+
+def _split_header(line: str) -> tuple[str, str] | None:
+    # Asterisk writes "Name: value"; it reads "Name:value" too (astman_get_header skips spaces).
+    key, sep, value = line.partition(":")
+    if not sep or not key or key != key.strip() or " " in key:
+        return None
+    if value.startswith(" "):
+        value = value[1:]
+    return key, value
+
+
+class AmiParser:
+    """Incremental AMI parser for either side of a manager connection.
+
+    ``expect_banner=True`` on the client side: the first line is the
+    ``Asterisk Call Manager/x.y.z`` banner.  Buffers are capped: a line or a message longer
+    than the limit is reported as :class:`MalformedInput` and skipped up to its end, so a
+    misbehaving peer cannot make us hold unbounded memory.
+    """
+
+    def __init__(
+        self,
+        *,
+        expect_banner: bool = False,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    ) -> None:
+        self._expect_banner = expect_banner
+        self._max_message = max_message_bytes
+        self._max_line = max_line_bytes
+        self._buffer = bytearray()
+        self._lines: list[tuple[str, bytes]] = []
+        self._message_bytes = 0
+        self._discarding: str | None = None  # reason, while skipping an oversized message
+        self._discarded = bytearray()
+
+    @property
+    def buffered_bytes(self) -> int:
+        return len(self._buffer) + self._message_bytes
+
+    def feed(self, data: bytes) -> list[ParsedItem]:
+        out: list[ParsedItem] = []
+        self._buffer += data
+        while True:
+            nl = self._buffer.find(b"\n")
+            if nl < 0:
+                if len(self._buffer) > self._max_line:
+                    self._overflow(out, f"line longer than {self._max_line} bytes", bytes(self._buffer))
+                    self._buffer.clear()
+                break
+            raw_line = bytes(self._buffer[:nl])
+            del self._buffer[: nl + 1]
+            if raw_line.endswith(b"\r"):
+                raw_line = raw_line[:-1]
+            if len(raw_line) > self._max_line:
+                self._overflow(out, f"line longer than {self._max_line} bytes", raw_line)
+                continue
+            self._line(out, raw_line)
+        return out
+
+    def _overflow(self, out: list[ParsedItem], reason: str, raw: bytes) -> None:
+        if self._discarding is None:
+            self._discarding = reason
+            self._discarded = bytearray(b"".join(r + b"\r\n" for _, r in self._lines)[:256])
+            self._lines.clear()
+            self._message_bytes = 0
+        if len(self._discarded) < 256:
+            self._discarded += raw[: 256 - len(self._discarded)]
+
+    def _line(self, out: list[ParsedItem], raw_line: bytes) -> None:
+        if self._expect_banner:
+            self._expect_banner = False
+            text = raw_line.decode("utf-8", "replace")
+            if text.startswith(BANNER_PREFIX):
+                out.append(Banner(text[len(BANNER_PREFIX) :].strip()))
+                return
+            out.append(MalformedInput("no 'Asterisk Call Manager/' banner", raw_line[:256]))
+            # fall through: treat it as the start of a message
+        if self._discarding is not None:
+            if raw_line:
+                if len(self._discarded) < 256:
+                    self._discarded += raw_line[: 256 - len(self._discarded)]
+                return
+            out.append(MalformedInput(self._discarding, bytes(self._discarded)))
+            self._discarding = None
+            self._discarded = bytearray()
+            return
+        if not raw_line:
+            if self._lines:
+                out.append(self._finish())
+            return
+        self._message_bytes += len(raw_line) + 2
+        if self._message_bytes > self._max_message:
+            self._overflow(out, f"message longer than {self._max_message} bytes", raw_line)
+            return
+        try:
+            text = raw_line.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw_line.decode("utf-8", "replace")
+        self._lines.append((text, raw_line))
+
+    def _finish(self) -> ParsedItem:
+        headers: list[tuple[str, str]] = []
+        junk: list[str] = []
+        for text, _raw in self._lines:
+            pair = _split_header(text)
+            if pair is None:
+                junk.append(text)
+            else:
+                headers.append(pair)
+        raw = b"\r\n".join(r for _, r in self._lines)
+        self._lines.clear()
+        self._message_bytes = 0
+        if not headers:
+            return MalformedInput("message without any 'Name: value' header", raw[:256])
+        return AmiMessage(tuple(headers), tuple(junk))

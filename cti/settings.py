@@ -1,0 +1,167 @@
+"""One typed settings object for the whole service.
+
+Sources, strongest first: keyword arguments (tests), ``HOTLINE_*`` environment variables
+(nested keys joined with ``__``, e.g. ``HOTLINE_AMI__PORT=5039``), the TOML file named by
+``HOTLINE_CONFIG`` or passed to :func:`load_settings`, then the defaults below, which are the
+embedded defaults ``hotline demo`` runs on (simulated Asterisk, in-memory ACD, SQLite).
+
+Secrets (AMI secret, token signing key, database passwords) have no default worth keeping in
+production: ``hotline serve`` refuses to start while they still hold the demo values.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEMO_AMI_SECRET = "hotline-demo"
+DEMO_TOKEN_KEY = "hotline-demo-token-key-change-me"
+
+
+class AmiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(5038, ge=1, le=65535)
+    username: str = "hotline"
+    secret: str = DEMO_AMI_SECRET
+    action_timeout_s: float = Field(10.0, gt=0)
+    ping_interval_s: float = Field(5.0, gt=0)
+    # no reply to a Ping within this long: the connection is declared dead (half-open TCP)
+    ping_timeout_s: float = Field(5.0, gt=0)
+    reconnect_min_s: float = Field(0.2, gt=0)
+    reconnect_max_s: float = Field(10.0, gt=0)
+
+
+class AgiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(4573, ge=0, le=65535)
+    # what the dialplan is told to connect to (agi://<advertise_host>:<port>/...)
+    advertise_host: str = "127.0.0.1"
+    max_sessions: int = Field(2000, gt=0)
+
+
+class SimSettings(BaseModel):
+    ami_port: int = Field(5038, ge=0, le=65535)
+    ami_user: str = "hotline"
+    ami_secret: str = DEMO_AMI_SECRET
+    dialplan: Path = Path("dialplan/extensions.conf")
+    scenario: Path | None = None
+    # 1.0 = real time; 10.0 = media, waits and phone timings run ten times faster
+    speed: float = Field(1.0, gt=0)
+    recordings_dir: Path = Path("var/recordings")
+    sounds_dir: Path = Path("var/prompts")
+
+
+class StorageSettings(BaseModel):
+    url: str = "sqlite+aiosqlite:///var/hotline.sqlite3"
+    echo: bool = False
+
+
+class RedisSettings(BaseModel):
+    url: str = "redis://127.0.0.1:6379/0"
+    key_prefix: str = "hotline"
+
+
+class AcdSettings(BaseModel):
+    store: Literal["memory", "redis"] = "memory"
+    wrapup_s: float = Field(10.0, ge=0)
+    ring_timeout_s: float = Field(15.0, gt=0)
+    service_level_threshold_s: float = Field(20.0, gt=0)
+    node_id: str = "node-1"
+    presence_ttl_s: float = Field(15.0, gt=0)
+    rules_file: Path | None = None
+
+
+class ApiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    token_key: str = DEMO_TOKEN_KEY
+    token_ttl_s: int = Field(8 * 3600, gt=0)
+    login_attempts_per_minute: int = Field(5, gt=0)
+
+
+class IvrSettings(BaseModel):
+    menu_file: Path | None = None
+    prompts_dir: Path = Path("var/prompts")
+    default_language: Literal["zh", "en"] = "zh"
+
+
+class RecordingSettings(BaseModel):
+    directory: Path = Path("var/recordings")
+    format: Literal["wav", "mp3", "ogg"] = "wav"
+
+
+class LogSettings(BaseModel):
+    level: str = "INFO"
+    format: Literal["console", "json"] = "console"
+
+
+class Settings(BaseSettings):
+    """Everything configurable, checked at start-up; errors name the key."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HOTLINE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    tenant: str = "province"
+    ami: AmiSettings = AmiSettings()
+    agi: AgiSettings = AgiSettings()
+    sim: SimSettings = SimSettings()
+    storage: StorageSettings = StorageSettings()
+    redis: RedisSettings = RedisSettings()
+    acd: AcdSettings = AcdSettings()
+    api: ApiSettings = ApiSettings()
+    ivr: IvrSettings = IvrSettings()
+    recordings: RecordingSettings = RecordingSettings()
+    log: LogSettings = LogSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = os.environ.get("HOTLINE_CONFIG") or _TOML_FILE.get("path")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+
+_TOML_FILE: dict[str, str] = {}
+
+
+class SettingsError(Exception):
+    """The configuration is unusable; the message names the offending keys."""
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read settings from ``path`` (TOML), the environment and ``overrides``."""
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise SettingsError(f"configuration file {p} does not exist")
+        _TOML_FILE["path"] = str(p)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(part) for part in err["loc"])
+            problems.append(f"{key}: {err['msg']}")
+        raise SettingsError("invalid configuration: " + "; ".join(problems)) from exc
+    finally:
+        _TOML_FILE.pop("path", None)

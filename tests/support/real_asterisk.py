@@ -1,0 +1,103 @@
+"""Start and stop the real Asterisk 22 from ``../shared/asterisk`` for conformance tests.
+
+Where it lives: ``HOTLINE_ASTERISK_DIR`` (a folder holding ``start.sh``/``stop.sh`` as in
+``../shared/asterisk``), else ``<repo>/../shared/asterisk``.  When neither exists the tests
+that need it are skipped with a message saying so -- unless ``HOTLINE_REQUIRE_ASTERISK=1``
+(set by ``.ci/run``), where a missing Asterisk is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.ports import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+AMI_USER = "hotline"
+AMI_SECRET = "s3cret"
+HOW_TO = (
+    "no real Asterisk found: set HOTLINE_ASTERISK_DIR to a folder with start.sh/stop.sh "
+    "(like ../shared/asterisk, which runs Asterisk 22 with Local channels) to run the "
+    "conformance tests against it"
+)
+
+
+def asterisk_dir() -> Path | None:
+    env = os.environ.get("HOTLINE_ASTERISK_DIR")
+    candidates = [Path(env)] if env else []
+    candidates.append(REPO.parent / "shared" / "asterisk")
+    for c in candidates:
+        if (c / "start.sh").is_file() and any(c.glob("asterisk-*.tar.xz")):
+            return c
+    return None
+
+
+def require_asterisk_dir() -> Path:
+    d = asterisk_dir()
+    if d is None:
+        if os.environ.get("HOTLINE_REQUIRE_ASTERISK") == "1":
+            pytest.fail(HOW_TO + " (HOTLINE_REQUIRE_ASTERISK=1: this run must not skip it)")
+        pytest.skip(HOW_TO)
+    return d
+
+
+@dataclass
+class RealAsterisk:
+    rundir: Path
+    ami_port: int
+    username: str = AMI_USER
+    secret: str = AMI_SECRET
+    host: str = "127.0.0.1"
+
+    def cli(self, command: str) -> str:
+        prefix = Path(os.environ.get("HOTLINE_ASTERISK_CACHE", "/tmp/hotline-asterisk")) / "asterisk-22.10.1"
+        out = subprocess.run(
+            [str(prefix / "sbin" / "asterisk"), "-C", str(self.rundir / "etc" / "asterisk.conf"), "-rx", command],
+            env={**os.environ, "LD_LIBRARY_PATH": str(prefix / "lib")},
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+        return out.stdout
+
+    def console_log(self) -> str:
+        return (self.rundir / "log" / "console.log").read_text(errors="replace")
+
+
+@contextmanager
+def real_asterisk(
+    *, extensions: Path | None = None, conf_dir: Path | None = None, extra_files: dict[str, str] | None = None
+) -> Iterator[RealAsterisk]:
+    """Run a real Asterisk with ``extensions`` as its extensions.conf on a free AMI port."""
+    d = require_asterisk_dir()
+    # keep the run dir short: Asterisk's control socket path must fit in sun_path
+    rundir = Path(tempfile.mkdtemp(prefix="ast", dir="/tmp"))
+    port = free_port()
+    env = {**os.environ, "AMI_PORT": str(port), "AMI_USER": AMI_USER, "AMI_SECRET": AMI_SECRET}
+    if extensions is not None:
+        env["EXTENSIONS"] = str(extensions)
+    if conf_dir is not None:
+        env["CONF_DIR"] = str(conf_dir)
+    proc = subprocess.run(
+        ["bash", str(d / "start.sh"), str(rundir)], env=env, capture_output=True, text=True, timeout=120
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"real Asterisk did not start: {proc.stdout}\n{proc.stderr}")
+    ast = RealAsterisk(rundir=rundir, ami_port=port)
+    try:
+        if extra_files:
+            for name, text in extra_files.items():
+                (rundir / name).write_text(text)
+        yield ast
+    finally:
+        subprocess.run(["bash", str(d / "stop.sh"), str(rundir)], capture_output=True, timeout=60)
+        shutil.rmtree(rundir, ignore_errors=True)
