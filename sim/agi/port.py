@@ -106,3 +106,21 @@ class AgiChannel(Protocol):
     async def wait_hangup(self) -> None:
         """Returns once the channel has hung up."""
         ...
+
+    def publish_agi_exec(
+        self,
+        *,
+        start: bool,
+        command_id: int,
+        command: str,
+        result_code: int | None = None,
+        result: str | None = None,
+    ) -> None:
+        """Publish AMI ``AGIExecStart`` (``start=True``) or ``AGIExecEnd`` for one AGI command.
+
+        As in ami_17: ``Command`` is the command line as received; ``AGIExecEnd`` carries
+        ``ResultCode`` (200, 510, 511, 520, -1 for a failed STREAM FILE) and ``Result``
+        (``Success``, ``Failure``, ``Usage``, ``Invalid or unknown command``, ``Unknown Result``,
+        ``Command Not Permitted on a dead channel or intercept routine``).
+        """
+        ...
