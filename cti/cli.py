@@ -11,6 +11,7 @@ from collections.abc import Sequence
 # ``func`` (``(args) -> int``) on the parser it adds.
 COMMAND_MODULES: tuple[str, ...] = (
     "cti.commands.sim",
+    "cti.commands.seed",
 )
 
 
