@@ -145,7 +145,7 @@ class AmiMessage:
         return self.get("ActionID")
 
     def with_header(self, name: str, value: str) -> AmiMessage:
-        return AmiMessage(self.headers + ((name, value),), self.junk)
+        return AmiMessage((*self.headers, (name, value)), self.junk)
 
     def encode(self) -> bytes:
         return encode_message(self.headers)
