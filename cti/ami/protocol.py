@@ -206,6 +206,7 @@ class AmiParser:
         self._message_bytes = 0
         self._discarding: str | None = None  # reason, while skipping an oversized message
         self._discarded = bytearray()
+        self._skipping_line = False  # the rest of an over-long line already reported, up to its LF
 
     @property
     def buffered_bytes(self) -> int:
@@ -218,13 +219,20 @@ class AmiParser:
             nl = self._buffer.find(b"\n")
             if nl < 0:
                 if len(self._buffer) > self._max_line:
-                    self._overflow(out, f"line longer than {self._max_line} bytes", bytes(self._buffer))
-                    self._buffer.clear()
+                    held = b"\r" if self._buffer.endswith(b"\r") else b""  # may be half of a CRLF
+                    partial = bytes(self._buffer[: len(self._buffer) - len(held)])
+                    self._overflow(out, f"line longer than {self._max_line} bytes", partial)
+                    self._buffer[:] = held
+                    self._skipping_line = True
                 break
             raw_line = bytes(self._buffer[:nl])
             del self._buffer[: nl + 1]
             if raw_line.endswith(b"\r"):
                 raw_line = raw_line[:-1]
+            if self._skipping_line:  # the end of a line reported above: not a line of its own
+                self._skipping_line = False
+                self._overflow(out, f"line longer than {self._max_line} bytes", raw_line)
+                continue
             if len(raw_line) > self._max_line:
                 self._overflow(out, f"line longer than {self._max_line} bytes", raw_line)
                 continue
