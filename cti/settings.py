@@ -76,11 +76,11 @@ class RedisSettings(BaseModel):
 
 class AcdSettings(BaseModel):
     store: Literal["memory", "redis"] = "memory"
-    wrapup_s: float = Field(10.0, ge=0)
-    ring_timeout_s: float = Field(15.0, gt=0)
-    service_level_threshold_s: float = Field(20.0, gt=0)
+    wrapup_s: float = Field(default=10.0, ge=0)
+    ring_timeout_s: float = Field(default=15.0, gt=0)
+    service_level_threshold_s: float = Field(default=20.0, gt=0)
     node_id: str = "node-1"
-    presence_ttl_s: float = Field(15.0, gt=0)
+    presence_ttl_s: float = Field(default=15.0, gt=0)
     rules_file: Path | None = None
 
 
