@@ -96,6 +96,13 @@ class IvrSettings(BaseModel):
     menu_file: Path | None = None
     prompts_dir: Path = Path("var/prompts")
     default_language: Literal["zh", "en"] = "zh"
+    # prefecture of callers who are not customers, unless the AGI URL says ?prefecture=<code>
+    default_prefecture: str = "province"
+    # service PIN: this many wrong entries lock self-service for this long (also for later calls)
+    pin_max_failures: int = Field(default=3, ge=1, le=10)
+    pin_lock_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # local time zone for dates read to callers (bill period, due dates)
+    timezone: str = "Asia/Shanghai"
 
 
 class RecordingSettings(BaseModel):
