@@ -1,0 +1,100 @@
+"""Fixtures of the AMI tests: a fake manager server, and ``pbx``, a real one.
+
+``pbx`` is what the end-to-end (``conformance``) tests run against.  Today it is the real
+Asterisk 22 (``../shared/asterisk``, dialplan ``conf/extensions.sample.conf``); adding the
+simulator means adding a name to ``PBX_KINDS`` and a branch in ``_start_pbx`` that yields a
+:class:`Pbx` for it.  If the suite defines a ``--pbx`` option, only the kinds it names run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from cti.settings import AmiSettings
+from tests.cti.ami.fake_ami import FakeAmi
+from tests.support.real_asterisk import RealAsterisk, real_asterisk
+
+PBX_KINDS = ("asterisk",)
+
+
+@dataclass(frozen=True)
+class Pbx:
+    kind: str
+    host: str
+    port: int
+    username: str
+    secret: str
+    asterisk: RealAsterisk | None = None  # the real one's CLI, when kind == "asterisk"
+
+    def settings(self, **overrides: Any) -> AmiSettings:
+        values: dict[str, Any] = {
+            "host": self.host,
+            "port": self.port,
+            "username": self.username,
+            "secret": self.secret,
+            "action_timeout_s": 5.0,
+            "ping_interval_s": 1.0,
+            "ping_timeout_s": 2.0,
+            "reconnect_min_s": 0.05,
+            "reconnect_max_s": 0.5,
+        }
+        return AmiSettings(**{**values, **overrides})
+
+
+@contextmanager
+def _start_pbx(kind: str) -> Iterator[Pbx]:
+    if kind == "asterisk":
+        with real_asterisk() as ast:
+            yield Pbx(kind, ast.host, ast.ami_port, ast.username, ast.secret, ast)
+        return
+    raise ValueError(f"unknown PBX kind {kind!r}")
+
+
+def _selected_kinds(config: pytest.Config) -> list[str]:
+    wanted = config.getoption("--pbx", default=None)
+    if not wanted:
+        return list(PBX_KINDS)
+    names = [w.strip() for w in str(wanted).split(",")]
+    return [k for k in PBX_KINDS if k in names or "all" in names]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "pbx_kind" in metafunc.fixturenames:
+        metafunc.parametrize("pbx_kind", _selected_kinds(metafunc.config), scope="module")
+
+
+@pytest.fixture(scope="module")
+def pbx(pbx_kind: str) -> Iterator[Pbx]:
+    with _start_pbx(pbx_kind) as started:
+        yield started
+
+
+@pytest.fixture
+async def fake_ami() -> AsyncIterator[FakeAmi]:
+    server = FakeAmi()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+def fast_settings(server: FakeAmi, **overrides: Any) -> AmiSettings:
+    """Settings with short timers, for a client of ``server``."""
+    values: dict[str, Any] = {
+        "host": server.host,
+        "port": server.port,
+        "username": server.username,
+        "secret": server.secret,
+        "action_timeout_s": 2.0,
+        "ping_interval_s": 5.0,
+        "ping_timeout_s": 1.0,
+        "reconnect_min_s": 0.02,
+        "reconnect_max_s": 0.3,
+    }
+    return AmiSettings(**{**values, **overrides})
