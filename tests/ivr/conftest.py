@@ -1,0 +1,55 @@
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cti.settings import IvrSettings
+from cti.storage.demo_data import seed_demo_data
+from cti.storage.ivr_records import IvrOutcome
+from ivr.actions.catalogue import VOCABULARY
+from ivr.handler import run_ivr
+from ivr.menu import Menu, load_menu
+from tests.ivr.scripted_caller import ScriptedCaller
+from tests.support.databases import database_url, db_engine, db_sessions, postgres_database  # noqa: F401
+
+MENU_FILE = Path(__file__).resolve().parents[2] / "ivr" / "menus" / "hotline.yaml"
+TODAY = date(2024, 6, 10)
+NOW = datetime(2024, 6, 10, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
+
+Run = Callable[[ScriptedCaller], Awaitable[IvrOutcome]]
+
+
+@pytest.fixture(scope="session")
+def hotline_menu() -> Menu:
+    return load_menu(MENU_FILE, VOCABULARY)
+
+
+@pytest.fixture
+async def hotline_db(db_sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    async with db_sessions() as db:
+        await seed_demo_data(db, TODAY, seed=11)
+        await db.commit()
+    return db_sessions
+
+
+class Clock:
+    """A clock that moves one second each time it is read: steps get distinct times."""
+
+    def __init__(self, start: datetime = NOW) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        from datetime import timedelta
+
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def run_call(hotline_db: async_sessionmaker[AsyncSession], hotline_menu: Menu) -> Run:
+    async def run(caller: ScriptedCaller, menu: Menu | None = None) -> IvrOutcome:
+        return await run_ivr(caller, hotline_db, menu or hotline_menu, IvrSettings(), clock=Clock())
+
+    return run
