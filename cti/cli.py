@@ -12,6 +12,8 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "cti.commands.sim",
     "cti.commands.seed",
+    "cti.commands.ivr",
+    "cti.commands.prompts",
 )
 
 

@@ -1,0 +1,60 @@
+"""``hotline prompts build``: render every prompt (both languages), the digit sounds and, with
+``--url``, the knowledge entries of a store to the audio Asterisk plays (see :mod:`ivr.prompt_audio`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from cti.settings import StorageSettings, load_settings
+from cti.storage.customers import Language
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("prompts", help="IVR prompt audio")
+    prompts_sub = p.add_subparsers(dest="prompts_command", metavar="SUBCOMMAND")
+    prompts_sub.required = True
+    build = prompts_sub.add_parser("build", help="render prompts with espeak-ng to 8 kHz WAV, GSM and mu-law")
+    build.add_argument("--prompts-dir", default=None, help="output folder (default: ivr.prompts_dir)")
+    build.add_argument("--language", choices=("zh", "en"), action="append", help="only this language")
+    build.add_argument("--url", default=None, help="also render the knowledge entries of this database")
+    build.add_argument("--force", action="store_true", help="render everything again")
+    build.add_argument("--workers", type=int, default=2)
+    build.set_defaults(func=_build)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from ivr.prompt_audio import PromptBuildError, build, catalogue_jobs, knowledge_jobs
+
+    settings = load_settings(args.config) if args.config else load_settings()
+    prompts_dir = Path(args.prompts_dir) if args.prompts_dir else settings.ivr.prompts_dir
+    languages = tuple(Language(code) for code in (args.language or ("zh", "en")))
+    jobs = catalogue_jobs(languages)
+    if args.url:
+        entries = asyncio.run(_knowledge(StorageSettings(url=args.url)))
+        jobs += knowledge_jobs(e for e in entries if e[0] in languages)
+    try:
+        report = build(jobs, prompts_dir, force=args.force, workers=args.workers)
+    except PromptBuildError as exc:
+        print(f"hotline prompts build: {exc}")
+        return 1
+    print(
+        f"prompts in {prompts_dir}: {len(report.rendered)} rendered, {len(report.unchanged)} unchanged, "
+        f"{len(report.failed)} failed"
+    )
+    for key, error in sorted(report.failed.items()):
+        print(f"  FAILED {key}: {error}")
+    return 1 if report.failed else 0
+
+
+async def _knowledge(storage: StorageSettings) -> list[tuple[Language, str, str]]:
+    from cti.storage.db import create_engine_from_settings, session_factory
+    from cti.storage.knowledge import all_entries
+
+    engine = create_engine_from_settings(storage)
+    try:
+        async with session_factory(engine)() as db:
+            return [(e.language, e.prompt_id, e.text) for e in await all_entries(db)]
+    finally:
+        await engine.dispose()
