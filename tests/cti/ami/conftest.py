@@ -50,6 +50,7 @@ class Pbx:
 def _start_pbx(kind: str) -> Iterator[Pbx]:
     if kind == "asterisk":
         with real_asterisk() as ast:
+            ast.cli("core waitfullybooted")  # AMI is up before every module has loaded
             yield Pbx(kind, ast.host, ast.ami_port, ast.username, ast.secret, ast)
         return
     raise ValueError(f"unknown PBX kind {kind!r}")
