@@ -14,6 +14,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cti.commands.seed",
     "cti.commands.ivr",
     "cti.commands.prompts",
+    "cti.commands.agi_classic",
 )
 
 
