@@ -129,6 +129,10 @@ class AcdService:
             except TimeoutError:
                 pass
 
+    async def heartbeat(self) -> None:
+        """Renew this node's presence now (``tick`` does it too)."""
+        await self._keep_presence(force=True)
+
     async def tick(self) -> int:
         """Renew presence, reap dead nodes, act on every due timer; returns how many were due."""
         await self._keep_presence(force=True)
@@ -239,23 +243,16 @@ class AcdService:
         raise ConcurrentUpdate(f"call {uniqueid!r} kept changing")
 
     async def dequeue(self, entry_id: str) -> bool:
-        """The call's owner takes it out of the ACD (not an abandonment).  False if not there."""
-        return await self._end_before_answer(entry_id, abandoned=False)
+        """The call's owner takes it out of the ACD (not an abandonment).  False if not there or
+        already connected to an agent."""
+        return await self._caller_left(entry_id, abandoned=False)
 
     async def call_hung_up(self, entry_id: str) -> bool:
         """The caller's channel hung up: an abandonment before the answer, the end of the call after.
 
         Returns False when the ACD does not hold the call (already handled, or never queued).
         """
-        for _ in range(MAX_ATTEMPTS):
-            record = await self.store.call(entry_id)
-            if record is None:
-                return False
-            if record.phase is not CallPhase.CONNECTED:
-                return await self._end_before_answer(entry_id, abandoned=True)
-            if await self._end_connected(record):
-                return True
-        raise ConcurrentUpdate(f"call {entry_id!r} kept changing")
+        return await self._caller_left(entry_id, abandoned=True)
 
     async def agent_answered(self, entry_id: str, agent_id: str) -> bool:
         """The agent picked up.  False when the offer is no longer current (caller left, timed out)."""
@@ -372,7 +369,7 @@ class AcdService:
                 await self._telephony.connect(entry, agent)
         except CallerGone:
             log.info("acd caller gone at connect", uniqueid=entry.uniqueid, agent=agent.id)
-            await self._end_before_answer(entry.entry_id, abandoned=True)
+            await self.call_hung_up(entry.entry_id)
         except Exception as exc:
             log.warning("acd connect failed", uniqueid=entry.uniqueid, agent=agent.id, error=repr(exc))
             await self._offer_failed(
@@ -398,7 +395,9 @@ class AcdService:
                     calls = (CallDelete(record.entry_id, record.version),)
             if not await self.store.commit(Change((AgentWrite(agent_id, status.version, new),), calls)):
                 continue
-            log.info("acd agent", agent=agent_id, agent_event=event.value, state=new.state.value, reason=new.reason)
+            log.info(
+                "acd agent", agent=agent_id, agent_event=event.value, state=new.state.value, reason=new.reason
+            )
             self._emit(AgentStateChanged(now, agent, status.state, new))
             if new.deadline is not None:
                 self._wake.set()
@@ -434,46 +433,50 @@ class AcdService:
                 return True
         raise ConcurrentUpdate(f"call {entry_id!r} kept changing")
 
-    async def _end_before_answer(self, entry_id: str, *, abandoned: bool) -> bool:
-        """Take a waiting or offered call out (caller hung up, or dequeued); free a rung agent."""
+    async def _caller_left(self, entry_id: str, *, abandoned: bool) -> bool:
         for _ in range(MAX_ATTEMPTS):
-            now = self._clock.now()
             record = await self.store.call(entry_id)
-            if record is None or record.phase is CallPhase.CONNECTED:
+            if record is None:
                 return False
-            writes: tuple[AgentWrite, ...] = ()
-            agent: Agent | None = None
-            status: AgentStatus | None = None
-            if record.phase is CallPhase.OFFERED and record.agent_id is not None:
-                agent, status = await self._agent(record.agent_id)
-                if _offered_to(record, agent.id, status):
-                    event = AgentEvent.OFFER_CANCELLED
-                    new = transition(agent.id, status, event, now, self._timings, entry_id=entry_id)
-                    writes = (AgentWrite(agent.id, status.version, new),)
-            if not await self.store.commit(Change(writes, (CallDelete(entry_id, record.version),))):
-                continue
-            waited = now - record.entry.enqueued_at
-            log.info(
-                "acd call left",
-                uniqueid=record.entry.uniqueid,
-                abandoned=abandoned,
-                waited_s=round(waited, 3),
-            )
-            ringing = record.phase is CallPhase.OFFERED
-            self._emit(
-                CallAbandoned(now, record.entry, waited, ringing)
-                if abandoned
-                else CallRemoved(now, record.entry)
-            )
-            if writes and agent is not None and status is not None:
-                self._emit(AgentStateChanged(now, agent, status.state, writes[0].status))
-                await self._cancel(
-                    record.entry, agent, OfferEnd.CALLER_GONE if abandoned else OfferEnd.DEQUEUED
-                )
-                if writes[0].status.state is AgentState.AVAILABLE:
-                    await self._route_agent(agent.id)
-            return True
+            if record.phase is CallPhase.CONNECTED:
+                if not abandoned:
+                    return False
+                if await self._end_connected(record):
+                    return True
+            elif await self._end_unanswered(record, abandoned=abandoned):
+                return True
         raise ConcurrentUpdate(f"call {entry_id!r} kept changing")
+
+    async def _end_unanswered(self, record: QueuedCall, *, abandoned: bool) -> bool:
+        """Take a waiting or offered call out (caller hung up, or dequeued); free a rung agent.
+        False when the record changed meanwhile."""
+        now = self._clock.now()
+        entry_id = record.entry_id
+        writes: tuple[AgentWrite, ...] = ()
+        agent: Agent | None = None
+        status: AgentStatus | None = None
+        if record.phase is CallPhase.OFFERED and record.agent_id is not None:
+            agent, status = await self._agent(record.agent_id)
+            if _offered_to(record, agent.id, status):
+                event = AgentEvent.OFFER_CANCELLED
+                new = transition(agent.id, status, event, now, self._timings, entry_id=entry_id)
+                writes = (AgentWrite(agent.id, status.version, new),)
+        if not await self.store.commit(Change(writes, (CallDelete(entry_id, record.version),))):
+            return False
+        waited = now - record.entry.enqueued_at
+        log.info(
+            "acd call left", uniqueid=record.entry.uniqueid, abandoned=abandoned, waited_s=round(waited, 3)
+        )
+        ringing = record.phase is CallPhase.OFFERED
+        self._emit(
+            CallAbandoned(now, record.entry, waited, ringing) if abandoned else CallRemoved(now, record.entry)
+        )
+        if writes and agent is not None and status is not None:
+            self._emit(AgentStateChanged(now, agent, status.state, writes[0].status))
+            await self._cancel(record.entry, agent, OfferEnd.CALLER_GONE if abandoned else OfferEnd.DEQUEUED)
+            if writes[0].status.state is AgentState.AVAILABLE:
+                await self._route_agent(agent.id)
+        return True
 
     async def _end_connected(self, record: QueuedCall) -> bool:
         """Hang-up of a connected call: delete it, the agent (if still on it) to wrap-up."""
