@@ -51,6 +51,7 @@ class FastAgiServer:
         timeouts: AgiTimeouts | None = None,
         drain_timeout_s: float = 5.0,
         environment_timeout_s: float = 10.0,
+        backlog: int = 1024,
         registry: CollectorRegistry | None = None,
     ) -> None:
         self._routes = dict(routes)
@@ -60,6 +61,7 @@ class FastAgiServer:
         self._timeouts = timeouts or AgiTimeouts()
         self._drain_timeout_s = drain_timeout_s
         self._environment_timeout_s = environment_timeout_s
+        self._backlog = backlog  # calls set up in a burst: asyncio's default of 100 drops connects
         self._metrics = agi_metrics(registry)
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
@@ -69,7 +71,9 @@ class FastAgiServer:
     async def start(self) -> None:
         if self._server is not None:
             return
-        self._server = await asyncio.start_server(self._connection, self._host, self._port)
+        self._server = await asyncio.start_server(
+            self._connection, self._host, self._port, backlog=self._backlog
+        )
         log.info("agi.server_started", host=self._host, port=self.port, scripts=sorted(self._routes))
 
     async def stop(self, drain_timeout_s: float | None = None) -> None:

@@ -143,29 +143,27 @@ class _Conversation:
         self.commands = CommandReader()
         self.eof = False
         self.dead = chan.hungup  # AGI() on a hung-up channel runs dead from the start, silently
+        self.hangup_seen = False
+        self.wake = asyncio.Event()
 
     async def run(self, env: list[tuple[str, str]]) -> str:
         status = "SUCCESS"
-        hangup_wait: asyncio.Future[None] | None = None
-        read_task: asyncio.Task[bytes] | None = None
+        self._send(format_environment(env))
+        # the socket is read all along (as the kernel buffers it for Asterisk); lines wait in order
+        tasks = [asyncio.ensure_future(self._read())]
+        if not self.dead:
+            tasks.append(asyncio.ensure_future(self._watch_hangup()))
         try:
-            self._send(format_environment(env))
-            if not self.dead:
-                hangup_wait = asyncio.ensure_future(self.chan.wait_hangup())
-            while not self.eof or self.lines:
-                if not self.dead and (self.chan.hungup or (hangup_wait is not None and hangup_wait.done())):
+            while True:
+                if not self.dead and (self.hangup_seen or self.chan.hungup):
                     self.dead = True
                     self._send(HANGUP_NOTICE)
                     status = "HANGUP" if status == "SUCCESS" else status
                 if not self.lines:
-                    read_task = read_task or asyncio.ensure_future(self.reader.read(65536))
-                    waiting: set[asyncio.Future[bytes] | asyncio.Future[None]] = {read_task}
-                    if not self.dead and hangup_wait is not None:
-                        waiting.add(hangup_wait)
-                    await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-                    if read_task.done():
-                        self._received(read_task)
-                        read_task = None
+                    if self.eof:
+                        break
+                    self.wake.clear()
+                    await self.wake.wait()
                     continue
                 line = self.lines.popleft()
                 if line[:7].lower() == "failure":
@@ -176,32 +174,34 @@ class _Conversation:
                     status = "FAILURE"
                 await self._drain()
         finally:
-            for task in (read_task, hangup_wait):
-                if task is not None:
-                    task.cancel()
+            for task in tasks:
+                task.cancel()
             await self._close()
         return status
 
-    def _received(self, read_task: asyncio.Task[bytes]) -> None:
+    async def _read(self) -> None:
         try:
-            data = read_task.result()
+            while data := await self.reader.read(65536):
+                self.lines.extend(self.commands.feed(data))
+                self.wake.set()
         except (ConnectionError, OSError):
-            data = b""
-        if data:
-            self.lines.extend(self.commands.feed(data))
-        else:
-            self.lines.extend(self.commands.feed_eof())
-            self.eof = True
+            pass
+        self.lines.extend(self.commands.feed_eof())
+        self.eof = True
+        self.wake.set()
+
+    async def _watch_hangup(self) -> None:
+        await self.chan.wait_hangup()
+        self.hangup_seen = True
+        self.wake.set()
 
     def _send(self, data: bytes) -> None:
         if data and not self.writer.is_closing():
             self.writer.write(data)
 
     async def _drain(self) -> None:
-        try:
+        with contextlib.suppress(ConnectionError, OSError):  # the server went away: the reader sees it
             await self.writer.drain()
-        except (ConnectionError, OSError):
-            self.eof = True  # the server went away; Asterisk finds out on its next read
 
     async def _close(self) -> None:
         with contextlib.suppress(ConnectionError, OSError):
