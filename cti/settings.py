@@ -50,6 +50,14 @@ class AgiSettings(BaseModel):
     # what the dialplan is told to connect to (agi://<advertise_host>:<port>/...)
     advertise_host: str = "127.0.0.1"
     max_sessions: int = Field(2000, gt=0)
+    # seconds to wait for a reply: quick commands; playback (STREAM FILE, SAY, GET DATA prompt); EXEC
+    command_timeout_s: float = Field(default=10.0, gt=0)
+    media_timeout_s: float = Field(default=600.0, gt=0)
+    exec_timeout_s: float = Field(default=4 * 3600.0, gt=0)
+    # added to a digit wait's own time-out (WAIT FOR DIGIT, GET DATA)
+    timeout_margin_s: float = Field(default=5.0, ge=0)
+    # on shutdown: how long running calls may finish before their handlers are cancelled
+    drain_timeout_s: float = Field(default=5.0, ge=0)
 
 
 class SimSettings(BaseModel):

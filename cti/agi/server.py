@@ -21,6 +21,7 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
+from typing import Protocol
 
 import structlog
 from prometheus_client import CollectorRegistry
@@ -31,11 +32,24 @@ from cti.agi.errors import AgiError, AgiHangup, AgiProtocolError
 from cti.agi.metrics import agi_metrics
 from cti.agi.session import AgiSession, AgiTimeouts
 
-__all__ = ["FastAgiServer", "Handler"]
+__all__ = ["AgiServerSettings", "FastAgiServer", "Handler"]
 
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[AgiSession], Awaitable[None]]
+
+
+class AgiServerSettings(Protocol):
+    """What :meth:`FastAgiServer.from_settings` reads (``cti.settings.AgiSettings`` has it)."""
+
+    host: str
+    port: int
+    max_sessions: int
+    command_timeout_s: float
+    media_timeout_s: float
+    exec_timeout_s: float
+    timeout_margin_s: float
+    drain_timeout_s: float
 
 
 class FastAgiServer:
@@ -66,6 +80,31 @@ class FastAgiServer:
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
         self._active = 0
+
+    @classmethod
+    def from_settings(
+        cls,
+        routes: Mapping[str, Handler],
+        settings: AgiServerSettings,
+        *,
+        registry: CollectorRegistry | None = None,
+    ) -> FastAgiServer:
+        """The server as configured in the ``[agi]`` section (``cti.settings.AgiSettings``)."""
+        timeouts = AgiTimeouts(
+            command_s=settings.command_timeout_s,
+            media_s=settings.media_timeout_s,
+            exec_s=settings.exec_timeout_s,
+            margin_s=settings.timeout_margin_s,
+        )
+        return cls(
+            routes,
+            host=settings.host,
+            port=settings.port,
+            max_sessions=settings.max_sessions,
+            timeouts=timeouts,
+            drain_timeout_s=settings.drain_timeout_s,
+            registry=registry,
+        )
 
     # -- lifetime ----------------------------------------------------------------------------
     async def start(self) -> None:

@@ -320,3 +320,13 @@ async def test_timeouts_are_applied_per_session(
     assert await asyncio.wait_for(reader.read(), 2) == b""  # no reply: session closed
     assert errors == ["AgiTimeout"]
     writer.close()
+
+
+async def test_from_settings_uses_the_agi_section() -> None:
+    from cti.settings import AgiSettings
+
+    settings = AgiSettings(port=0, max_sessions=3, command_timeout_s=0.5, drain_timeout_s=0.1)
+    async with FastAgiServer.from_settings({}, settings, registry=CollectorRegistry()) as server:
+        assert server.port != 0
+        channel = FakeChannel()
+        assert await run_fastagi(channel, f"agi://127.0.0.1:{server.port}/x", []) == "FAILURE"
