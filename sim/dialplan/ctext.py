@@ -21,9 +21,14 @@ _DOUBLE = re.compile(
 )
 
 
-def _c_int(value: int) -> int:
-    """A C ``long`` (clamped like ``strtol``) stored into a 32-bit ``int``."""
-    value = max(_LONG_MIN, min(_LONG_MAX, value))
+def _c_int(digits: str) -> int:
+    """``[+-]digits`` as a C ``long`` (clamped like ``strtol``) stored into a 32-bit ``int``."""
+    negative = digits.startswith("-")
+    significant = digits.lstrip("+-").lstrip("0")
+    if len(significant) > 19:
+        value = _LONG_MIN if negative else _LONG_MAX
+    else:
+        value = max(_LONG_MIN, min(_LONG_MAX, int(significant or "0") * (-1 if negative else 1)))
     value &= 0xFFFFFFFF
     return value - 2**32 if value >= 2**31 else value
 
@@ -49,13 +54,13 @@ def scan_int_prefix(text: str, width: int = 30) -> tuple[int, int] | None:
     digits = _leading_int(body[:width])
     if digits is None:
         return None
-    return _c_int(int(digits)), len(text) - len(body) + len(digits)
+    return _c_int(digits), len(text) - len(body) + len(digits)
 
 
 def atoi(text: str) -> int:
     """C ``atoi``: the leading integer of ``text``, 0 when there is none."""
     digits = _leading_int(text.lstrip(_C_SPACE))
-    return 0 if digits is None else _c_int(int(digits))
+    return 0 if digits is None else _c_int(digits)
 
 
 def scan_double(text: str, width: int = 30) -> float | None:
@@ -72,7 +77,7 @@ def scan_int_exactly(text: str) -> int | None:
     digits = _leading_int(body[:30])
     if digits is None or body[len(digits) :].strip(_C_SPACE):
         return None
-    return _c_int(int(digits))
+    return _c_int(digits)
 
 
 def strip(text: str) -> str:

@@ -79,7 +79,10 @@ def _text(value: _Value) -> str:
 def _to_number(value: _Value) -> _Num | None:
     if isinstance(value, _Num):
         return value
-    return _Num(ld.parse_decimal(value.text)) if value.numeric else None
+    if not value.numeric:
+        return None
+    number = ld.parse_decimal(value.text)
+    return None if number is None else _Num(number)  # out of range: Asterisk's to_number fails too
 
 
 def _is_string(value: _Value) -> bool:
@@ -327,5 +330,8 @@ class _Parser:
         if result is None:
             return _number(Fraction(0))
         if set(result) <= _REALLY_NUMERIC:
-            return _number(ld.parse_decimal(result))
+            number = ld.parse_decimal(result)
+            if number is None:  # strtold gives HUGE_VALL
+                number = -math.inf if result.lstrip(" \t").startswith("-") else math.inf
+            return _number(number)
         return _make_str(result)

@@ -20,6 +20,8 @@ Number = Fraction | float
 
 _SIGNIFICAND_BITS = 64
 _MAX_EXPONENT = 16384
+_MAX_DECIMAL_DIGITS = 4933  # 1.19e4932 is the largest long double
+_FRACTION_DIGITS = 200
 _DEFAULT_NAN = -math.nan  # an x87 "invalid" result: the sign bit is set, glibc prints "-nan"
 
 
@@ -31,17 +33,19 @@ def rounded(value: Fraction) -> Number:
     exponent = magnitude.numerator.bit_length() - magnitude.denominator.bit_length()
     if Fraction(2) ** exponent > magnitude:
         exponent -= 1
+    infinity = math.inf if value > 0 else -math.inf
     if exponent >= _MAX_EXPONENT:
-        return math.copysign(math.inf, value)
+        return infinity
     scale = Fraction(2) ** (_SIGNIFICAND_BITS - 1 - exponent)
     result = Fraction(round(magnitude * scale)) / scale
     if result >= Fraction(2) ** _MAX_EXPONENT:
-        return math.copysign(math.inf, value)
+        return infinity
     return result if value > 0 else -result
 
 
-def parse_decimal(text: str) -> Number:
-    """``strtold`` of text made of digits, dots, signs and blanks (what the expression parser feeds it)."""
+def parse_decimal(text: str) -> Number | None:
+    """``strtold`` of text made of digits, dots, signs and blanks (what the expression parser feeds it);
+    None when the value is out of range (``ERANGE``)."""
     body = text.lstrip(" \t\n\v\f\r")
     negative = body[:1] == "-"
     if body[:1] in ("+", "-"):
@@ -51,8 +55,14 @@ def parse_decimal(text: str) -> Number:
     digits_frac = _prefix_digits(rest) if len(digits_whole) == len(whole) else ""
     if not digits_whole and not digits_frac:
         return Fraction(0)  # no conversion
+    digits_whole = digits_whole.lstrip("0")
+    if len(digits_whole) > _MAX_DECIMAL_DIGITS:
+        return None
+    digits_frac = digits_frac[:_FRACTION_DIGITS]  # far beyond what 64 bits can tell apart
     value = Fraction(int(digits_whole or "0")) + Fraction(int(digits_frac or "0"), 10 ** len(digits_frac))
     result = rounded(value)
+    if isinstance(result, float):
+        return None
     return negate(result) if negative else result
 
 
@@ -223,7 +233,8 @@ def format_g18(value: Number) -> str:
 
 
 def _decimal_exponent(magnitude: Fraction) -> int:
-    exponent = len(str(magnitude.numerator)) - len(str(magnitude.denominator))
+    bits = magnitude.numerator.bit_length() - magnitude.denominator.bit_length()
+    exponent = math.floor(bits * math.log10(2))
     while Fraction(10) ** exponent > magnitude:
         exponent -= 1
     while Fraction(10) ** (exponent + 1) <= magnitude:
