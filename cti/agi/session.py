@@ -154,6 +154,8 @@ class AgiSession:
 
     # -- fed by the I/O layer ----------------------------------------------------------------
     def receive(self, data: bytes) -> None:
+        if self._closed:
+            return  # e.g. the HANGUP Asterisk sends after we closed: nobody is listening
         for item in self._reader.feed(data):
             self._item(item)
 

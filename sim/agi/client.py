@@ -35,7 +35,7 @@ from cti.agi.protocol import (
     format_usage,
     parse_command_line,
 )
-from sim.agi.commands import Status, find_command
+from sim.agi.commands import Status, ast_false, ast_true, find_command
 from sim.agi.port import AgiChannel
 
 __all__ = ["AGI_PORT", "AGI_VERSION", "asterisk_environment", "parse_agi_url", "run_fastagi"]
@@ -144,6 +144,10 @@ class _Conversation:
         self.eof = False
         self.dead = chan.hungup  # AGI() on a hung-up channel runs dead from the start, silently
         self.hangup_seen = False
+        # channel variables run_agi() reads: AGISIGHUP=no silences the HANGUP lines,
+        # AGIEXITONHANGUP=yes ends the AGI as soon as the channel hangs up
+        self.send_hangup = not ast_false(chan.get_variable("AGISIGHUP"))
+        self.exit_on_hangup = ast_true(chan.get_variable("AGIEXITONHANGUP"))
         self.wake = asyncio.Event()
 
     async def run(self, env: list[tuple[str, str]]) -> str:
@@ -157,8 +161,11 @@ class _Conversation:
             while True:
                 if not self.dead and (self.hangup_seen or self.chan.hungup):
                     self.dead = True
-                    self._send(HANGUP_NOTICE)
+                    if self.send_hangup:
+                        self._send(HANGUP_NOTICE)
                     status = "HANGUP" if status == "SUCCESS" else status
+                    if self.exit_on_hangup:
+                        break
                 if not self.lines:
                     if self.eof:
                         break
@@ -205,7 +212,8 @@ class _Conversation:
 
     async def _close(self) -> None:
         with contextlib.suppress(ConnectionError, OSError):
-            self._send(HANGUP_NOTICE)
+            if self.send_hangup:
+                self._send(HANGUP_NOTICE)
             await self.writer.drain()
         self.writer.close()
         with contextlib.suppress(ConnectionError, OSError):

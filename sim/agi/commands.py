@@ -23,7 +23,7 @@ from cti.agi.protocol import format_reply
 from sim.agi.port import AgiChannel, ChannelHungUp
 from sim.agi.usage import USAGE
 
-__all__ = ["COMMANDS", "AgiCommand", "Status", "find_command"]
+__all__ = ["COMMANDS", "AgiCommand", "Status", "ast_false", "ast_true", "find_command"]
 
 log = structlog.get_logger(__name__)
 
@@ -210,7 +210,7 @@ async def _exec(chan: AgiChannel, argv: Sequence[str]) -> Outcome:
     if len(argv) < 2:
         return USAGE_OUTCOME
     data = argv[2] if len(argv) >= 3 else ""
-    if _ast_true(chan.get_variable("AGIEXECFULL")):
+    if ast_true(chan.get_variable("AGIEXECFULL")):
         data = chan.substitute(data)
     log.debug("agi.exec", channel=chan.name, application=argv[1], data=data)
     try:
@@ -222,8 +222,14 @@ async def _exec(chan: AgiChannel, argv: Sequence[str]) -> Outcome:
     return format_reply(res), status
 
 
-def _ast_true(value: str | None) -> bool:
+def ast_true(value: str | None) -> bool:
+    """Asterisk's ``ast_true``: yes, true, y, t, 1, on."""
     return (value or "").strip().lower() in {"yes", "true", "y", "t", "1", "on"}
+
+
+def ast_false(value: str | None) -> bool:
+    """Asterisk's ``ast_false``: no, false, n, f, 0, off."""
+    return (value or "").strip().lower() in {"no", "false", "n", "f", "0", "off"}
 
 
 async def _channel_status(chan: AgiChannel, argv: Sequence[str]) -> Outcome:

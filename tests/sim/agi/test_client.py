@@ -231,3 +231,32 @@ async def test_commands_and_dead_flags_follow_res_agi() -> None:
         b"200 result=1\n",
     ]
     assert channel.music == [(True, "bright"), (False, None)] and channel.played[-1] == "beep"
+
+
+async def test_agiexitonhangup_ends_the_agi_when_the_channel_hangs_up() -> None:
+    channel = FakeChannel()
+    channel.variables["AGIEXITONHANGUP"] = "yes"
+    tail: list[bytes] = []
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        channel.hang_up_now()
+        tail.append(await asyncio.wait_for(reader.read(), 5))
+
+    assert await run_against(script, channel) == "HANGUP"
+    assert tail == [b"HANGUP\nHANGUP\n"]  # the notice, then the one run_agi sends on its way out
+
+
+async def test_agisighup_no_silences_the_hangup_lines() -> None:
+    channel = FakeChannel()
+    channel.variables["AGISIGHUP"] = "no"
+    replies: list[bytes] = []
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        channel.hang_up_now()
+        await asyncio.sleep(0.05)
+        replies.append(await ask(reader, writer, b"ANSWER\n"))
+        writer.write_eof()
+        replies.append(await asyncio.wait_for(reader.read(), 5))
+
+    assert await run_against(script, channel) == "HANGUP"
+    assert replies == [b"511 Command Not Permitted on a dead channel or intercept routine\n", b""]
