@@ -288,8 +288,8 @@ class MenuWalker:
             return Transition(nav=Nav.FALLBACK, result="error")
         call.draft = TicketFields()
         call.ticket = opened
-        if fields.kind is TicketKind.SUGGESTION:
-            call.served = True
+        if fields.kind in (TicketKind.SUGGESTION, TicketKind.FAULT):
+            call.served = True  # registered and told the number / time limit: no agent needed
         assert fields.kind is not None
         limit = time_limits(fields.kind, fields.category).due
         slots = {"ticket": digits(opened.number)}

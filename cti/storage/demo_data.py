@@ -27,6 +27,7 @@ billing dispute (usage, dispatched) for 13800000003.
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -129,6 +130,10 @@ class AlreadySeeded(Exception):
     pass
 
 
+# argon2 is slow on purpose; the demo PINs are hashed once per process and the hashes reused
+_demo_pin_hash = functools.cache(hash_pin)
+
+
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=UTC)
 
@@ -185,7 +190,7 @@ async def seed_demo_data(db: AsyncSession, today: date, seed: int = 2024) -> See
             important=demo.important,
             language=demo.language,
             account_id=account.id,
-            pin_hash=hash_pin(demo.pin) if demo.pin else None,
+            pin_hash=_demo_pin_hash(demo.pin) if demo.pin else None,
             pin_failures=0,
             created_at=now,
         )

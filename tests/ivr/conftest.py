@@ -1,5 +1,5 @@
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from tests.support.databases import database_url, db_engine, db_sessions, postgr
 
 MENU_FILE = Path(__file__).resolve().parents[2] / "ivr" / "menus" / "hotline.yaml"
 TODAY = date(2024, 6, 10)
-NOW = datetime(2024, 6, 10, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
+NOW = datetime(2024, 6, 10, 10, 0, tzinfo=UTC)  # 18:00 in Beijing; the demo data is from 08:00 UTC
 
 Run = Callable[[ScriptedCaller], Awaitable[IvrOutcome]]
 
@@ -27,7 +27,7 @@ def hotline_menu() -> Menu:
 
 
 @pytest.fixture
-async def hotline_db(db_sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+async def hotline_db(db_sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:  # noqa: F811
     async with db_sessions() as db:
         await seed_demo_data(db, TODAY, seed=11)
         await db.commit()
@@ -41,15 +41,13 @@ class Clock:
         self.now = start
 
     def __call__(self) -> datetime:
-        from datetime import timedelta
-
         self.now += timedelta(seconds=1)
         return self.now
 
 
 @pytest.fixture
 def run_call(hotline_db: async_sessionmaker[AsyncSession], hotline_menu: Menu) -> Run:
-    async def run(caller: ScriptedCaller, menu: Menu | None = None) -> IvrOutcome:
-        return await run_ivr(caller, hotline_db, menu or hotline_menu, IvrSettings(), clock=Clock())
+    async def run(caller: ScriptedCaller, menu: Menu | None = None, clock: Clock | None = None) -> IvrOutcome:
+        return await run_ivr(caller, hotline_db, menu or hotline_menu, IvrSettings(), clock=clock or Clock())
 
     return run

@@ -5,15 +5,19 @@ Script items, consumed in order:
 - a string of keys, e.g. ``"2"`` or ``"123456#"``: pressed one by one, each when the IVR next
   waits for a digit (WAIT FOR DIGIT), i.e. after the prompt has finished;
 - ``Barge("1")``: pressed while the next prompt that accepts keys is playing (barge-in);
+  ``Barge("1", after=3)``: during the fourth such prompt;
 - ``TIMEOUT``: the caller stays silent through the next wait;
 - ``HANGUP``: the caller hangs up instead of pressing the next key (at the next wait);
-- ``HANGUP_NOW``: the caller hangs up at once: the next command of any kind raises ``AgiHangup``.
+- ``HANGUP_NOW``: the caller hangs up at once: the next command of any kind raises ``AgiHangup``;
+- ``BLOCK``: the next wait never ends (the test then cancels the handler, as the FastAGI server
+  does when Asterisk closes the connection); ``blocked`` is set when it starts.
 
 When the script runs out, every wait times out.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -25,11 +29,13 @@ from cti.agi.session import Playback
 @dataclass(frozen=True)
 class Barge:
     key: str
+    after: int = 0
 
 
 TIMEOUT = object()
 HANGUP = object()
 HANGUP_NOW = object()
+BLOCK = object()
 
 
 def environment(
@@ -66,6 +72,7 @@ class ScriptedCaller:
     commands: list[str] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     waits: list[int] = field(default_factory=list)
+    blocked: asyncio.Event = field(default_factory=asyncio.Event)
     _hungup: bool = False
 
     @classmethod
@@ -91,10 +98,13 @@ class ScriptedCaller:
         self.commands.append(text)
 
     def _barge(self, escape: str) -> str | None:
-        if escape and self.script and isinstance(self.script[0], Barge) and self.script[0].key in escape:
-            key = self.script.popleft()
-            assert isinstance(key, Barge)
-            return key.key
+        head = self.script[0] if self.script else None
+        if escape and isinstance(head, Barge) and head.key in escape:
+            if head.after:
+                self.script[0] = Barge(head.key, head.after - 1)
+                return None
+            self.script.popleft()
+            return head.key
         return None
 
     async def answer(self) -> None:
@@ -118,6 +128,9 @@ class ScriptedCaller:
             raise AgiHangup("WAIT FOR DIGIT: caller hung up")
         if item is TIMEOUT:
             return None
+        if item is BLOCK:
+            self.blocked.set()
+            await asyncio.Event().wait()
         if isinstance(item, Barge):  # not taken during a prompt: pressed now
             return item.key
         assert isinstance(item, str)
