@@ -72,26 +72,32 @@ def tokenize(text: str) -> list[Token]:
 
 
 def _longest(text: str, pos: int) -> tuple[str, int]:
-    """The rule flex picks at ``pos``: (kind, length); for ``var`` the length reaches past ``${``."""
-    candidates: list[tuple[int, int, str]] = []  # (length, -rule order, kind)
-    if text[pos : pos + 2] in _TWO_CHAR:
-        candidates.append((2, 0, "op"))
-    elif text[pos] in _ONE_CHAR:
-        candidates.append((1, 0, "op"))
+    """The rule flex picks at ``pos``: (kind, length); for ``var`` the length reaches past ``${``.
+
+    The first character decides between operators, quotes, blanks and the rest; only a run of
+    string characters competes with a number (the number rule wins a tie, being earlier).
+    """
+    char = text[pos]
+    if char in _ONE_CHAR:
+        return "op", 2 if text[pos : pos + 2] in _TWO_CHAR else 1
+    if char in _SKIPPED:
+        return "skip", 1
+    if char == '"':
+        quoted = _QUOTED.match(text, pos)
+        return ("string", quoted.end() - pos) if quoted is not None else ("none", 1)
     if text.startswith("${", pos):
-        candidates.append((2, -1, "var"))
-    if text[pos] in _SKIPPED:
-        candidates.append((1, -2, "skip"))
-    for order, (pattern, kind) in enumerate(((_QUOTED, "string"), (_NUMBER, "number"), (_STRING, "string"))):
-        match = pattern.match(text, pos)
-        if match is not None:
-            candidates.append((match.end() - pos, -3 - order, kind))
-            if pattern is _STRING and text.startswith("${", match.end()):
-                candidates.append((match.end() - pos + 2, -6, "var"))
-    if not candidates:
+        return "var", 2
+    if text.startswith("~~", pos):
+        return "op", 2
+    run = _STRING.match(text, pos)
+    if run is None:
         return "none", 1
-    length, _, kind = max(candidates)
-    return kind, length
+    if text.startswith("${", run.end()):
+        return "var", run.end() - pos + 2
+    number = _NUMBER.match(text, pos)
+    if number is not None and number.end() == run.end():
+        return "number", run.end() - pos
+    return "string", run.end() - pos
 
 
 def _variable_token_end(text: str, pos: int) -> tuple[int, int]:

@@ -14,6 +14,7 @@ bytes, as Asterisk's C strings do.  Asterisk's 4096-byte buffers are not imitate
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from sim.dialplan.ctext import scan_int_prefix
@@ -67,29 +68,28 @@ def _substitute(text: str, resolver: Resolver, depth: int) -> str:
     return "".join(out)
 
 
+_VARIABLE_MARKS = re.compile(r"\$\{|\$\[|\{|\}")
+_EXPRESSION_MARKS = re.compile(r"\$\[|\$\{|\[|\]")
+
+
 def _enclosed(text: str, start: int, kind: str) -> tuple[str, int, bool]:
     """The text between ``${``/``$[`` and its closing brace, where scanning resumes, and whether the
     inside holds a nested ``${`` or ``$[`` (then it is substituted first)."""
-    opening, closing = ("{", "}") if kind == "{" else ("[", "]")
-    other = "[" if kind == "{" else "{"
+    opening = kind
     depth = 1
     needs = False
-    end = start
-    while depth and end < len(text):
-        if text.startswith("$" + opening, end):
+    for mark in (_VARIABLE_MARKS if kind == "{" else _EXPRESSION_MARKS).finditer(text, start):
+        found = mark.group()
+        if len(found) == 2:
             needs = True
+            depth += found[1] == opening
+        elif found == opening:
             depth += 1
-            end += 1
-        elif text[end] == opening:
-            depth += 1
-        elif text[end] == closing:
+        else:
             depth -= 1
-        elif text.startswith("$" + other, end):
-            needs = True
-            end += 1
-        end += 1
-    inner_end = end - 1 if depth == 0 else len(text)
-    return text[start:inner_end], min(end, len(text)), needs
+            if depth == 0:
+                return text[start : mark.start()], mark.end(), needs
+    return text[start:], len(text), needs
 
 
 def _lookup(expression: str, resolver: Resolver) -> str:

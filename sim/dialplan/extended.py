@@ -30,17 +30,23 @@ def rounded(value: Fraction) -> Number:
     if value == 0:
         return Fraction(0)
     magnitude = abs(value)
+    if magnitude.denominator == 1 and magnitude.numerator < 2**_SIGNIFICAND_BITS:
+        return value  # an integer that fits the significand: exact
     exponent = magnitude.numerator.bit_length() - magnitude.denominator.bit_length()
-    if Fraction(2) ** exponent > magnitude:
+    if _power_of_two(exponent) > magnitude:
         exponent -= 1
     infinity = math.inf if value > 0 else -math.inf
     if exponent >= _MAX_EXPONENT:
         return infinity
-    scale = Fraction(2) ** (_SIGNIFICAND_BITS - 1 - exponent)
+    scale = _power_of_two(_SIGNIFICAND_BITS - 1 - exponent)
     result = Fraction(round(magnitude * scale)) / scale
-    if result >= Fraction(2) ** _MAX_EXPONENT:
+    if result >= _power_of_two(_MAX_EXPONENT):
         return infinity
     return result if value > 0 else -result
+
+
+def _power_of_two(exponent: int) -> Fraction:
+    return Fraction(1 << exponent) if exponent >= 0 else Fraction(1, 1 << -exponent)
 
 
 def parse_decimal(text: str) -> Number | None:
@@ -58,8 +64,10 @@ def parse_decimal(text: str) -> Number | None:
     digits_whole = digits_whole.lstrip("0")
     if len(digits_whole) > _MAX_DECIMAL_DIGITS:
         return None
-    digits_frac = digits_frac[:_FRACTION_DIGITS]  # far beyond what 64 bits can tell apart
-    value = Fraction(int(digits_whole or "0")) + Fraction(int(digits_frac or "0"), 10 ** len(digits_frac))
+    digits_frac = digits_frac[:_FRACTION_DIGITS].rstrip("0")  # far beyond what 64 bits can tell apart
+    value = Fraction(int(digits_whole or "0"))
+    if digits_frac:
+        value += Fraction(int(digits_frac), 10 ** len(digits_frac))
     result = rounded(value)
     if isinstance(result, float):
         return None
@@ -215,6 +223,8 @@ def format_g18(value: Number) -> str:
         return "-0"  # the only other float is negative zero
     if value == 0:
         return "0"
+    if value.denominator == 1 and abs(value.numerator) < 10**18:
+        return str(value.numerator)  # 18 digits or fewer print exactly
     precision = 18
     magnitude = abs(value)
     exponent = _decimal_exponent(magnitude)

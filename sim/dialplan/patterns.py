@@ -14,6 +14,8 @@ C's signed ``char`` where Asterisk uses it, so even odd names sort as on the rea
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 _Element = tuple[int, ...]
 PrecedenceKey = tuple[int, tuple[_Element, ...]]
 
@@ -118,6 +120,7 @@ def _set_score(pattern: bytes, i: int, end: int, bits: list[int]) -> tuple[int, 
     return count | lowest, count, end + 1
 
 
+@lru_cache(maxsize=4096)
 def precedence_key(name: str) -> PrecedenceKey:
     """Sort key for Asterisk's ``ext_cmp``: the first of several matching extensions wins."""
     raw = _bytes(name)
@@ -126,6 +129,7 @@ def precedence_key(name: str) -> PrecedenceKey:
     return (0, _plain_key(raw))
 
 
+@lru_cache(maxsize=16384)
 def pattern_matches(pattern: str, exten: str) -> bool:
     """Does the extension ``pattern`` (plain name or ``_`` pattern) match the dialled ``exten``?
 
@@ -137,7 +141,7 @@ def pattern_matches(pattern: str, exten: str) -> bool:
 def _match(pattern: bytes, data: bytes) -> int:
     """``_extension_match_core`` in ``E_MATCH`` mode: 0 no, 1 match, 2 early match (``!``)."""
     if not pattern.startswith(b"_"):
-        return int(_plain_key(pattern) == _plain_key(data))
+        return int(pattern.replace(b"-", b"") == data.replace(b"-", b""))
     if data.startswith(b"_") and _pattern_elements(pattern[1:]) == _pattern_elements(data[1:]):
         return 1
     p, d = 1, 0
