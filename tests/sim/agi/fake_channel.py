@@ -196,5 +196,11 @@ class FakeChannel:
         result: str | None = None,
     ) -> None:
         self.agi_events.append(
-            {"start": start, "command_id": command_id, "command": command, "result_code": result_code, "result": result}
+            {
+                "start": start,
+                "command_id": command_id,
+                "command": command,
+                "result_code": result_code,
+                "result": result,
+            }
         )

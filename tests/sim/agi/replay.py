@@ -19,10 +19,10 @@ class Replay:
     status: str = ""
 
 
-async def _read_up_to(reader: asyncio.StreamReader, n: int, timeout: float) -> bytes:
+async def _read_up_to(reader: asyncio.StreamReader, n: int, limit_s: float) -> bytes:
     got = b""
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(limit_s):
             while len(got) < n:
                 chunk = await reader.read(n - len(got))
                 if not chunk:
