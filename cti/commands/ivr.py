@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _check(args: argparse.Namespace) -> int:
     from cti.storage.customers import Language
     from ivr.actions.catalogue import VOCABULARY
-    from ivr.menu import MenuError, load_menu
+    from ivr.menu_loader import MenuError, load_menu
     from ivr.menu_tree import render_tree
     from ivr.prompt_audio import catalogue_jobs, missing_audio
 

@@ -8,7 +8,7 @@ Outcomes of a session:
   heard, fault status heard, suggestion recorded), whether they then hung up or the IVR ended;
 - ``queued``: the caller asked for an agent or a service that needs one, and was handed to the ACD;
 - ``transferred``: the IVR gave up serving the caller itself (too many time-outs or invalid keys,
-  a PIN lock-out, a system error) and handed them to the ACD;
+  going round in circles, a system error) and handed them to the ACD;
 - ``abandoned``: the caller hung up before being served or handed over;
 - ``failed``: the call was lost to an AGI error (not a hang-up) before it could be handed over.
 """

@@ -10,7 +10,8 @@ from cti.storage.demo_data import seed_demo_data
 from cti.storage.ivr_records import IvrOutcome
 from ivr.actions.catalogue import VOCABULARY
 from ivr.handler import run_ivr
-from ivr.menu import Menu, load_menu
+from ivr.menu import Menu
+from ivr.menu_loader import load_menu
 from tests.ivr.scripted_caller import ScriptedCaller
 from tests.support.databases import database_url, db_engine, db_sessions, postgres_database  # noqa: F401
 

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from ivr.actions.catalogue import VOCABULARY
-from ivr.menu import ChoiceNode, MenuError, QueueNode, load_menu, parse_menu
+from ivr.menu import ChoiceNode, QueueNode
+from ivr.menu_loader import MenuError, load_menu, parse_menu
 from tests.ivr.conftest import MENU_FILE
 
 
