@@ -71,13 +71,15 @@ def agent_keys(agent: Agent) -> tuple[str, ...]:
 
 
 def agent_queue_keys(agent: Agent) -> tuple[tuple[AgentLevel, str], ...]:
-    """Every waiting-call set whose calls this agent may take, with the level those calls need."""
+    """Every waiting-call set whose calls this agent may take, with the level those calls need;
+    the agent's own level first, then lower levels (so a search that serves its own level first
+    can stop early)."""
     return tuple(
         (level, f"iq:{skill.name}:{_lang(lang)}:{int(level)}:{_pref(pref)}")
+        for level in sorted(AgentLevel, reverse=True)
+        if level <= agent.level
         for skill in agent.skills
         for lang in (*agent.languages, None)
-        for level in AgentLevel
-        if level <= agent.level
         for pref in (agent.prefecture, None)
     )
 

@@ -134,8 +134,10 @@ class MemoryStore:
             or not self._alive(arow.status.node, now)
         ):
             return None
-        heads = []
-        for level, key in arow.queue_keys:
+        heads: list[EntryHead] = []
+        for level, key in arow.queue_keys:  # own level first
+            if policy.conserve_higher_levels and heads and level < heads[0].level:
+                break  # a call at a higher level wins anyway
             ix = self._index.get(key)
             head = ix.head() if ix else None
             if head is not None:

@@ -12,8 +12,12 @@ end
 local agent_level = tonumber(a[3])
 
 local best_id, best_level, best_score
+-- the keys come own level first: when conserving, a level that offered a call ends the search
 for _, pair in ipairs(cjson.decode(a[4])) do
   local level, key = pair[1], pair[2]
+  if conserve and best_id ~= nil and level < best_level then
+    break
+  end
   local head = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
   if head[1] and may_take(agent_level, level, keep_free) then
     local score = tonumber(head[2])
