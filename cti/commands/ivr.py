@@ -8,6 +8,7 @@ Exit status: 0 the menu is valid and every prompt it can play has audio; 1 the m
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 
 from cti.settings import load_settings
@@ -21,6 +22,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     check.add_argument("file", help="menu YAML file (e.g. ivr/menus/hotline.yaml)")
     check.add_argument("--prompts-dir", default=None, help="prompt audio folder (default: ivr.prompts_dir)")
     check.add_argument("--no-audio", action="store_true", help="do not look for prompt audio")
+    check.add_argument(
+        "--url", default=None, help="also check the audio of this database's knowledge entries"
+    )
     check.set_defaults(func=_check)
 
 
@@ -45,7 +49,14 @@ def _check(args: argparse.Namespace) -> int:
         return 0
     settings = load_settings(args.config) if args.config else load_settings()
     prompts_dir = Path(args.prompts_dir) if args.prompts_dir else settings.ivr.prompts_dir
-    missing = missing_audio(catalogue_jobs(tuple(Language)), prompts_dir)
+    jobs = catalogue_jobs(tuple(Language))
+    if args.url:
+        from cti.commands.prompts import knowledge_entries
+        from cti.settings import StorageSettings
+        from ivr.prompt_audio import knowledge_jobs
+
+        jobs += knowledge_jobs(asyncio.run(knowledge_entries(StorageSettings(url=args.url))))
+    missing = missing_audio(jobs, prompts_dir)
     if not missing:
         print(f"audio: every prompt has audio in {prompts_dir}")
         return 0

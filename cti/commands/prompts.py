@@ -32,7 +32,7 @@ def _build(args: argparse.Namespace) -> int:
     languages = tuple(Language(code) for code in (args.language or ("zh", "en")))
     jobs = catalogue_jobs(languages)
     if args.url:
-        entries = asyncio.run(_knowledge(StorageSettings(url=args.url)))
+        entries = asyncio.run(knowledge_entries(StorageSettings(url=args.url)))
         jobs += knowledge_jobs(e for e in entries if e[0] in languages)
     try:
         report = build(jobs, prompts_dir, force=args.force, workers=args.workers)
@@ -48,7 +48,7 @@ def _build(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
-async def _knowledge(storage: StorageSettings) -> list[tuple[Language, str, str]]:
+async def knowledge_entries(storage: StorageSettings) -> list[tuple[Language, str, str]]:
     from cti.storage.db import create_engine_from_settings, session_factory
     from cti.storage.knowledge import all_entries
 

@@ -91,3 +91,14 @@ def test_prompts_build_command(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert (
         f"prompts in {tmp_path}: 2 rendered, {len(jobs) - 2} unchanged, 0 failed" in capsys.readouterr().out
     )
+
+
+def test_check_with_a_store_reports_knowledge_audio(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    assert main(["seed", "--url", url, "--today", "2024-06-10"]) == 0
+    assert main(["ivr", "check", str(MENU_FILE), "--prompts-dir", str(tmp_path), "--url", url]) == 2
+    out = capsys.readouterr().out
+    assert "zh/hotline/kb_broadband_1  新装宽带请携带身份证到营业厅办理" in out
+    assert "en/hotline/kb_tariffs_3  Activate roaming before travelling." in out
