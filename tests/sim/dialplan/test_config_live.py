@@ -12,6 +12,7 @@ import pytest
 
 from sim.dialplan.config import Dialplan, load_dialplan, parse_dialplan
 from sim.dialplan.patterns import strip_fluff
+from tests.sim.dialplan.asterisk_cli import wait_until_booted
 from tests.support.real_asterisk import real_asterisk
 
 pytestmark = pytest.mark.conformance
@@ -171,6 +172,7 @@ def test_numbering_labels_includes_and_order_match_the_real_asterisk(tmp_path: P
     extensions.write_text(RICH.replace("{included}", str(included)))
     ours = shown_by_us(load_dialplan(extensions))
     with real_asterisk(extensions=extensions) as ast:
+        wait_until_booted(ast)
         theirs = shown_by_asterisk(ast.cli("dialplan show"))
         errors = [
             line for line in ast.console_log().splitlines() if "pbx_config" in line and "WARNING" in line
@@ -184,5 +186,6 @@ def test_numbering_labels_includes_and_order_match_the_real_asterisk(tmp_path: P
 def test_the_sample_dialplan_matches_the_real_asterisk() -> None:
     ours = shown_by_us(parse_dialplan(SAMPLE.read_text(), "extensions.conf"))  # start.sh copies it so
     with real_asterisk() as ast:
+        wait_until_booted(ast)
         theirs = shown_by_asterisk(ast.cli("dialplan show"))
     assert ours == theirs

@@ -14,6 +14,7 @@ import pytest
 
 from sim.dialplan.expressions import substitute
 from sim.dialplan.functions import StaticResolver
+from tests.sim.dialplan.asterisk_cli import cli_quote, wait_until_booted
 from tests.sim.dialplan.asterisk_expressions import CASES, GLOBALS
 from tests.support.real_asterisk import RealAsterisk, real_asterisk
 
@@ -21,10 +22,6 @@ pytestmark = pytest.mark.conformance
 
 SEPARATOR = "\x1f"
 BATCH_CHARS = 380  # a remote CLI command longer than about 450 bytes is not run at all
-
-
-def cli_quote(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def evaluate(ast: RealAsterisk, text: str) -> str:
@@ -59,11 +56,9 @@ def batches() -> Iterator[list[tuple[str, str]]]:
 @pytest.fixture(scope="module")
 def asterisk() -> Iterator[RealAsterisk]:
     with real_asterisk() as ast:
+        wait_until_booted(ast)
         for name, value in GLOBALS.items():
             ast.cli(f'dialplan set global {name} "{cli_quote(value)}"')
-        for _ in range(50):  # func_strings may still be loading right after start-up
-            if ast.cli('dialplan eval function "PASSTHRU(x)"').startswith("Return Value: Success"):
-                break
         yield ast
 
 
