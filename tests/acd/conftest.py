@@ -36,7 +36,7 @@ def redis_url() -> str:
     return os.environ.get("HOTLINE_TEST_REDIS_URL", DEFAULT_REDIS_URL)
 
 
-async def _require_redis() -> None:
+async def require_redis() -> None:
     client = aioredis.Redis.from_url(redis_url(), socket_connect_timeout=2)
     try:
         await client.ping()
@@ -78,7 +78,7 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     if request.param == "memory":
         b = Backend("memory", _memory=MemoryStore())
     else:
-        await _require_redis()
+        await require_redis()
         b = Backend("redis", prefix=f"test-acd-{secrets.token_hex(6)}")
     try:
         yield b

@@ -3,6 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from acd.errors import RulesError
 from acd.model import AgentLevel, Segment, SkillRequirement, WaitingCall
@@ -136,3 +138,48 @@ def test_choice_and_priority_sections() -> None:
     assert config.priority.head_start_s[Segment.NORMAL] == 0.0
     assert not config.choice.conserve_higher_levels
     assert config.choice.free_needed(AgentLevel.SENIOR) == 2
+
+
+yamlish = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 100) | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "rules",
+                    "name",
+                    "match",
+                    "steps",
+                    "segments",
+                    "skills",
+                    "min_levels",
+                    "min_level",
+                    "prefecture",
+                    "timeout_s",
+                    "priority",
+                    "head_start_s",
+                    "vip",
+                    "agent_choice",
+                    "keep_free",
+                    "senior",
+                    "x",
+                ]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400)
+@given(yamlish)
+def test_any_junk_gives_a_rules_error_or_a_usable_config(data: object) -> None:
+    try:
+        config = parse_routing(data, "junk.yaml")
+    except RulesError as exc:
+        assert "junk.yaml" in str(exc)
+        return
+    assert config.rules[-1].match.is_catch_all
