@@ -21,8 +21,8 @@ number         name                    prefecture segment       lang  PIN       
 Each has an account (``A`` + number) with a balance, a bill for the current month and one for the
 previous month (totals per service, due on the 15th of the following month) and 6-10 itemised
 charges this month. 30 knowledge entries: 3 per topic in Chinese and in English (prompt ids
-``kb_<topic>_<n>``). Two open tickets: a fault (no signal, in progress) for 13800000002 and a
-billing dispute (usage, dispatched) for 13800000003.
+``kb_<topic>_<n>``). Two open tickets: ticket 00000018, a fault (no signal, in progress) for
+13800000002, and ticket 00000026, a billing dispute (usage, dispatched) for 13800000003.
 """
 
 from __future__ import annotations
