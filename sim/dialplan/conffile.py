@@ -159,7 +159,7 @@ class _Reader:
             return
         for path in paths:
             try:
-                included = path.read_text(encoding="utf-8", errors="surrogateescape")
+                included = path.read_bytes().decode("utf-8", "replace")  # no newline translation
             except OSError as exc:
                 raise DialplanError(filename, lineno, f"#{directive} '{path}': {exc.strerror}") from exc
             self.read(included, str(path))

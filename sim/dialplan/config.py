@@ -14,8 +14,9 @@ line instead (``same =>`` first, an unknown priority or label, a duplicate prior
 ``)``, ``n`` after a hint, which Asterisk silently drops...).  Not supported, also raised: time-conditional
 includes (``include => ctx,9:00-17:00,...``) and switches.  Hints are kept in ``Extension.hint``.
 
-pyst2's ``asterisk.config.Config`` was not used as the tokenizer: it cuts every line at its first ``;``
-(so ``\\;`` and ``;--`` block comments break) and fails on ``#include`` and on ``[name](template)`` headers.
+pyst2's ``asterisk.config.Config`` is not used as the tokenizer: it cuts every line at its first ``;`` (so
+``\\;`` is lost and ``;-- --;`` block comments are not recognised), and it rejects ``#include`` lines and
+``[name](+)`` / ``[name](template)`` headers with a ParseError.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ class Dialplan:
         return None if found is None else (found[0], found[1])
 
     def find(self, context: str, exten: str, priority: int, callerid: str | None = None) -> Priority | None:
+        """The priority to run (hints are not priorities: see ``Extension.hint``)."""
         found = self._search(context, exten, callerid, lambda ext: ext.priority(priority), [])
         return None if found is None else found[2]
 
@@ -238,7 +240,7 @@ def load_dialplan(path: Path | str) -> Dialplan:
     """Read and parse the extensions.conf at ``path``."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        text = path.read_bytes().decode("utf-8", "replace")  # only \n ends a line, as in fgets
     except OSError as exc:
         raise DialplanError(str(path), 0, f"cannot read: {exc.strerror}") from exc
     return parse_dialplan(text, str(path), path.parent)

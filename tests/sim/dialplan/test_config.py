@@ -287,3 +287,11 @@ def test_the_sample_dialplan() -> None:
         4, None, "AGI", "agi://127.0.0.1:4573/survey?lang=zh&id=42,first arg,second|x,3", str(SAMPLE), 62
     )
     assert dialplan.find("queue", "800", 3) == Priority(3, None, "Queue", "support,,,,60", str(SAMPLE), 78)
+
+
+def test_only_newline_ends_a_line_in_a_file(tmp_path: Path) -> None:
+    (tmp_path / "extensions.conf").write_bytes(b"[c]\r\nexten => 1,1,NoOp(a\rb)\r\nexten => 2,1,NoOp(\xff)\n")
+    dialplan = load_dialplan(tmp_path / "extensions.conf")
+    first, second = dialplan.contexts["c"].extensions
+    assert (first.priorities[0].data, first.priorities[0].lineno) == ("a\rb", 2)
+    assert (second.priorities[0].data, second.priorities[0].lineno) == ("\ufffd", 3)
