@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from acd.agent_state import AgentStatus
 from acd.model import Agent, WaitingEntry
 from acd.overflow import StepState
 from acd.routing import ChoicePolicy
+
+if TYPE_CHECKING:
+    from cti.settings import AcdSettings, RedisSettings
 
 __all__ = [
     "AcdStore",
@@ -38,6 +41,7 @@ __all__ = [
     "Due",
     "Offer",
     "QueuedCall",
+    "open_store",
 ]
 
 
@@ -194,3 +198,14 @@ class AcdStore(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+async def open_store(acd: AcdSettings, redis: RedisSettings) -> AcdStore:
+    """The store the settings ask for: ``memory``, or ``redis`` under ``<redis.key_prefix>:acd``."""
+    if acd.store == "memory":
+        from acd.store_memory import MemoryStore
+
+        return MemoryStore()
+    from acd.store_redis import RedisStore
+
+    return await RedisStore.connect(redis.url, f"{redis.key_prefix}:acd")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from acd.store import open_store
+from acd.store_redis import RedisStore
 from bench.routing import Centre, run
+from cti.settings import AcdSettings, RedisSettings
 
-from .conftest import require_redis, redis_url
+from .conftest import redis_url, require_redis
 
 
 @pytest.mark.redis
@@ -20,3 +23,15 @@ async def test_small_bench_reports_both_stores() -> None:
         assert r["decisions"] == 80 and r["offers"] > 0
         assert r["decisions_per_s"] > 0 and 0 < r["p50_ms"] <= r["p99_ms"]
     assert any("calls waiting" in line for line in lines)
+
+
+@pytest.mark.redis
+async def test_open_store_gives_redis_under_the_acd_prefix() -> None:
+    await require_redis()
+    store = await open_store(
+        AcdSettings(store="redis"), RedisSettings(url=redis_url(), key_prefix="test-open")
+    )
+    try:
+        assert isinstance(store, RedisStore) and store.prefix == "test-open:acd"
+    finally:
+        await store.close()

@@ -7,8 +7,10 @@ import asyncio
 from acd.agent_state import AgentState
 from acd.clock import ManualClock
 from acd.model import SkillRequirement
-from acd.store import CallPhase
+from acd.store import CallPhase, open_store
+from acd.store_memory import MemoryStore
 from acd.telephony import OfferEnd
+from cti.settings import AcdSettings, RedisSettings
 
 from .conftest import ServiceFactory
 from .support import AgentHistory, FakeTelephony, agent
@@ -95,3 +97,8 @@ async def test_a_restarted_service_carries_on_from_the_stored_state(
     assert telephony.offers()[-1] == ("u1", "j2")
     assert await after.store.audit(clock.now()) == []
     assert history.problems() == []
+
+
+async def test_open_store_follows_the_settings() -> None:
+    store = await open_store(AcdSettings(store="memory"), RedisSettings())
+    assert isinstance(store, MemoryStore)
