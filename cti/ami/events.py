@@ -44,10 +44,7 @@ ORIGINATE_REASONS: dict[int, str] = {
 
 def header_map(message: AmiMessage) -> dict[str, str]:
     """Header names lower-cased -> value (the first one when a header repeats)."""
-    out: dict[str, str] = {}
-    for key, value in message.headers:
-        out.setdefault(key.lower(), value)
-    return out
+    return {key.lower(): value for key, value in reversed(message.headers)}
 
 
 def known(value: str | None) -> str:
@@ -97,28 +94,60 @@ class ChannelSnapshot:
         ``<prefix>ChannelState``: a global ``VarSet`` (``Channel: none``) or an
         ``OriginateResponse`` is not a snapshot.
         """
-        get = headers.get
-        uniqueid = get(prefix + "uniqueid")
-        name = get(prefix + "channel")
-        state = get(prefix + "channelstate")
+        keys = _SNAPSHOT_KEYS.get(prefix) or _SNAPSHOT_KEYS.setdefault(
+            prefix, tuple(prefix + name for name in _SNAPSHOT_HEADERS)
+        )
+        (
+            uniqueid,
+            name,
+            state,
+            linkedid,
+            desc,
+            cid_num,
+            cid_name,
+            col_num,
+            col_name,
+            lang,
+            account,
+            context,
+            exten,
+            prio,
+        ) = map(headers.get, keys)
         if not uniqueid or not name or state is None or uniqueid == "none":
             return None
         return cls(
             name=name,
             uniqueid=uniqueid,
-            linkedid=get(prefix + "linkedid") or uniqueid,
+            linkedid=linkedid or uniqueid,
             state=to_int(state, -1),
-            state_desc=get(prefix + "channelstatedesc", ""),
-            caller=Party(known(get(prefix + "calleridnum")), known(get(prefix + "calleridname"))),
-            connected=Party(
-                known(get(prefix + "connectedlinenum")), known(get(prefix + "connectedlinename"))
-            ),
-            language=get(prefix + "language", ""),
-            account_code=get(prefix + "accountcode", ""),
-            context=get(prefix + "context", ""),
-            exten=get(prefix + "exten", ""),
-            priority=to_int(get(prefix + "priority"), 0),
+            state_desc=desc or "",
+            caller=Party(known(cid_num), known(cid_name)),
+            connected=Party(known(col_num), known(col_name)),
+            language=lang or "",
+            account_code=account or "",
+            context=context or "",
+            exten=exten or "",
+            priority=to_int(prio, 0),
         )
+
+
+_SNAPSHOT_HEADERS = (
+    "uniqueid",
+    "channel",
+    "channelstate",
+    "linkedid",
+    "channelstatedesc",
+    "calleridnum",
+    "calleridname",
+    "connectedlinenum",
+    "connectedlinename",
+    "language",
+    "accountcode",
+    "context",
+    "exten",
+    "priority",
+)
+_SNAPSHOT_KEYS: dict[str, tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True, slots=True)

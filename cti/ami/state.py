@@ -144,12 +144,15 @@ class CallState:
             self._insert(new, changes)
             changes.append(ChannelAdded(new, event))
             return new
-        new = _with_snapshot(old, snap)
-        if extra:
-            new = replace(new, **extra)
-        if new != old:
-            self._store(old, new)
-            changes.append(ChannelUpdated(old, new, event))
+        fields = _snapshot_changes(old, snap)
+        for key, value in extra.items():
+            if getattr(old, key) != value:
+                fields[key] = value
+        if not fields:
+            return old
+        new = replace(old, **fields)
+        self._store(old, new)
+        changes.append(ChannelUpdated(old, new, event))
         return new
 
     def _change(self, uniqueid: str, event: str, changes: list[Change], **fields: Any) -> None:
@@ -480,35 +483,34 @@ def _from_snapshot(snap: ChannelSnapshot, now: float, **extra: Any) -> Channel:
     )
 
 
+_SNAPSHOT_FIELDS = (
+    "name",
+    "linkedid",
+    "state",
+    "state_desc",
+    "caller",
+    "connected",
+    "context",
+    "exten",
+    "priority",
+    "language",
+    "account_code",
+)
+
+
+def _snapshot_changes(channel: Channel, snap: ChannelSnapshot) -> dict[str, Any]:
+    """The fields of ``channel`` that ``snap`` says have changed, with their new values."""
+    out: dict[str, Any] = {}
+    for name in _SNAPSHOT_FIELDS:
+        value = getattr(snap, name)
+        if getattr(channel, name) != value:
+            out[name] = value
+    return out
+
+
 def _with_snapshot(channel: Channel, snap: ChannelSnapshot) -> Channel:
-    if (
-        channel.name == snap.name
-        and channel.linkedid == snap.linkedid
-        and channel.state == snap.state
-        and channel.state_desc == snap.state_desc
-        and channel.caller == snap.caller
-        and channel.connected == snap.connected
-        and channel.context == snap.context
-        and channel.exten == snap.exten
-        and channel.priority == snap.priority
-        and channel.language == snap.language
-        and channel.account_code == snap.account_code
-    ):
-        return channel
-    return replace(
-        channel,
-        name=snap.name,
-        linkedid=snap.linkedid,
-        state=snap.state,
-        state_desc=snap.state_desc,
-        caller=snap.caller,
-        connected=snap.connected,
-        context=snap.context,
-        exten=snap.exten,
-        priority=snap.priority,
-        language=snap.language,
-        account_code=snap.account_code,
-    )
+    fields = _snapshot_changes(channel, snap)
+    return replace(channel, **fields) if fields else channel
 
 
 def _hangup_requested(h: dict[str, str]) -> dict[str, Any]:
