@@ -1,0 +1,196 @@
+"""``hotline sim``: the simulated Asterisk in one asyncio process.
+
+:class:`Simulator` puts the pieces together — the dialplan from ``extensions.conf``, the
+PBX, the AMI server, the phones and the scripted callers — for tests (in-process) and for
+the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import random
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import structlog
+
+from sim.ami.server import AmiServer, AmiUser
+from sim.callers import Caller, CallerScript
+from sim.clock import SimClock
+from sim.dialplan.config import load_dialplan
+from sim.ids import IdAllocator
+from sim.media import SoundLibrary
+from sim.pbx import Pbx
+from sim.phones import Phone, PhoneProfile
+from sim.scenario import Scenario, call_plan, load_scenario
+
+log = structlog.get_logger(__name__)
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DIALPLAN = REPO / "dialplan" / "extensions.conf"
+DEFAULT_USER = "hotline"
+DEFAULT_SECRET = "hotline-demo"
+
+
+@dataclass
+class SimulatorConfig:
+    dialplan: Path = DEFAULT_DIALPLAN
+    host: str = "127.0.0.1"
+    ami_port: int = 5038
+    users: list[AmiUser] = field(default_factory=lambda: [AmiUser.build(DEFAULT_USER, DEFAULT_SECRET)])
+    speed: float = 1.0
+    sounds: list[Path] = field(default_factory=list)
+    spool_dir: Path = Path("var/spool")
+    agi: str | None = None  # HOST:PORT replacing the host of every agi:// URL
+    globals: dict[str, str] = field(default_factory=dict)
+    seed: int = 0
+    uniqueid_start: int = 1
+    channel_sequence_start: int = 1
+
+
+class Simulator:
+    def __init__(self, config: SimulatorConfig | None = None) -> None:
+        self.config = config or SimulatorConfig()
+        c = self.config
+        self.clock = SimClock(c.speed)
+        self.pbx = Pbx(
+            load_dialplan(c.dialplan),
+            clock=self.clock,
+            ids=IdAllocator(uniqueid_start=c.uniqueid_start, channel_sequence_start=c.channel_sequence_start),
+            media=SoundLibrary(c.sounds),
+            spool_dir=str(c.spool_dir),
+            agi_override=c.agi,
+        )
+        self.pbx.globals.update(c.globals)
+        self.ami = AmiServer(self.pbx, c.users, host=c.host, port=c.ami_port)
+        self.phones: dict[str, Phone] = {}
+        self.callers: list[Caller] = []
+        self.rng = random.Random(c.seed)
+
+    @property
+    def ami_port(self) -> int:
+        return self.ami.port
+
+    async def start(self) -> None:
+        await self.ami.start()
+        log.info("simulated Asterisk ready", ami_port=self.ami.port)
+
+    async def stop(self) -> None:
+        await self.ami.stop()
+        await self.pbx.shutdown()
+
+    async def __aenter__(self) -> Simulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    # -- phones and callers ----------------------------------------------------------------
+    def add_phone(self, profile: PhoneProfile) -> Phone:
+        phone = Phone(self.pbx, profile, random.Random(f"{self.config.seed}/phone/{profile.extension}"))
+        self.phones[profile.extension] = phone
+        self.pbx.endpoints[phone.endpoint] = phone
+        return phone
+
+    def call(self, script: CallerScript) -> Caller:
+        caller = Caller(self.pbx, script, random.Random(f"{self.config.seed}/caller/{len(self.callers)}"))
+        self.callers.append(caller)
+        caller.place()
+        return caller
+
+    def load(self, scenario: Scenario) -> None:
+        for profile in scenario.phones:
+            self.add_phone(profile)
+
+    async def run_traffic(self, scenario: Scenario, *, progress: bool = False) -> list[Caller]:
+        """Place every call of the scenario's plan at its time; return when all have ended."""
+        placed: list[Caller] = []
+        start = self.clock.elapsed()
+        plan = call_plan(scenario)
+        for i, planned in enumerate(plan, 1):
+            delay = planned.at_s - (self.clock.elapsed() - start)
+            if delay > 0:
+                await self.clock.sleep(delay)
+            placed.append(self.call(planned.script))
+            if progress:
+                print(f"\r[sim] call {i}/{len(plan)} at t={planned.at_s:7.1f}s", end="", file=sys.stderr)
+        if progress:
+            print(file=sys.stderr)
+        for caller in placed:
+            await caller.done.wait()
+        return placed
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    from cti.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(args.config) if getattr(args, "config", None) else load_settings()
+    except SettingsError as exc:
+        print(f"hotline sim: {exc}", file=sys.stderr)
+        return 2
+    sim_settings = settings.sim
+    scenario = None
+    scenario_path = args.scenario or sim_settings.scenario
+    if scenario_path:
+        try:
+            scenario = load_scenario(Path(scenario_path))
+        except ValueError as exc:
+            print(f"hotline sim: {exc}", file=sys.stderr)
+            return 2
+    user = args.ami_user or sim_settings.ami_user
+    secret = args.ami_secret or sim_settings.ami_secret
+    speed = args.speed or (scenario.speed if scenario and scenario.speed else sim_settings.speed)
+    dialplan = Path(args.dialplan) if args.dialplan else _resolve(sim_settings.dialplan)
+    config = SimulatorConfig(
+        dialplan=dialplan,
+        ami_port=args.ami_port,
+        users=[AmiUser.build(user, secret)],
+        speed=speed,
+        sounds=[_resolve(sim_settings.sounds_dir)],
+        spool_dir=_resolve(sim_settings.recordings_dir).parent / "spool",
+        agi=args.agi,
+        globals={"HOTLINE_AGI": f"agi://{args.agi}"} if args.agi else {},
+        seed=scenario.seed if scenario else 0,
+    )
+    try:
+        return asyncio.run(_serve(config, scenario))
+    except KeyboardInterrupt:
+        return 130
+    except (OSError, ValueError) as exc:
+        print(f"hotline sim: {exc}", file=sys.stderr)
+        return 1
+
+
+def _resolve(p: Path) -> Path:
+    return p if p.is_absolute() else (Path.cwd() / p if (Path.cwd() / p).exists() else REPO / p)
+
+
+async def _serve(config: SimulatorConfig, scenario: Scenario | None) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    async with Simulator(config) as sim:
+        print(f"hotline sim: AMI on {config.host}:{sim.ami_port} (user {config.users[0].username})", flush=True)
+        if scenario is not None:
+            sim.load(scenario)
+            traffic = asyncio.create_task(sim.run_traffic(scenario, progress=True))
+            stop_wait = asyncio.create_task(stop.wait())
+            await asyncio.wait([traffic, stop_wait], return_when=asyncio.FIRST_COMPLETED)
+            for t in (traffic, stop_wait):
+                t.cancel()
+            await asyncio.gather(traffic, stop_wait, return_exceptions=True)
+            if not stop.is_set():
+                print(f"hotline sim: scenario done, {len(sim.callers)} calls; still serving AMI", flush=True)
+        await stop.wait()
+    return 0
