@@ -47,6 +47,7 @@ class FakeTelephony:
     caller_gone: set[str] = field(default_factory=set)
     unreachable: set[str] = field(default_factory=set)
     hold: asyncio.Event | None = None
+    dialling: asyncio.Event = field(default_factory=asyncio.Event)  # set at the first dial
 
     async def connect(self, call: WaitingCall, agent: Agent) -> None:
         await self._dial("connect", call, agent)
@@ -66,6 +67,7 @@ class FakeTelephony:
 
     async def _dial(self, kind: str, entry: WaitingEntry, agent: Agent) -> None:
         self.actions.append((kind, entry.entry_id, agent.id))
+        self.dialling.set()
         await asyncio.sleep(0)
         if self.hold is not None:
             await self.hold.wait()

@@ -45,10 +45,7 @@ async def test_caller_hangs_up_while_the_dial_is_under_way(
     await service.login("j1")
     telephony.hold = asyncio.Event()
     routing = asyncio.create_task(service.enqueue("u1", BILLING, "normal", "chengdu"))
-    for _ in range(100):
-        if telephony.offers():
-            break
-        await asyncio.sleep(0)
+    await asyncio.wait_for(telephony.dialling.wait(), 5)  # the dial has started
     telephony.caller_gone.add("u1")
     assert await service.call_hung_up("u1")  # Hangup arrives before connect() returns
     telephony.hold.set()

@@ -4,6 +4,7 @@ import pytest
 
 from acd.agent_state import AgentState, AgentStatus
 from acd.events import (
+    AcdEvent,
     AgentStateChanged,
     CallAbandoned,
     CallAnswered,
@@ -28,7 +29,7 @@ def status(state: AgentState) -> AgentStatus:
 
 def test_figures_per_skill_prefecture_and_total() -> None:
     stats = LiveStats(threshold_s=20.0, wrapup_s=10.0)
-    seen = []
+    seen: list[AcdEvent] = []
     stats.subscribe(seen.append)
     c1, c2, c3, c4 = (
         call("u1", "billing", "chengdu", 0.0),

@@ -39,7 +39,7 @@ async def login(store: AcdStore, agent_id: str, now: float = NOW, node: str = "n
 async def set_state(store: AcdStore, agent_id: str, event: AgentEvent, now: float, **kw: str) -> AgentStatus:
     status = await store.status(agent_id)
     assert status is not None
-    new = transition(agent_id, status, event, now, T, **kw)  # type: ignore[arg-type]
+    new = transition(agent_id, status, event, now, T, **kw)
     assert await store.commit(Change((AgentWrite(agent_id, status.version, new),)))
     return new
 
