@@ -14,6 +14,7 @@ A "call" is every channel sharing one ``Linkedid``.
 
 from __future__ import annotations
 
+import operator
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -498,14 +499,15 @@ _SNAPSHOT_FIELDS = (
 )
 
 
+_snapshot_values = operator.attrgetter(*_SNAPSHOT_FIELDS)
+
+
 def _snapshot_changes(channel: Channel, snap: ChannelSnapshot) -> dict[str, Any]:
     """The fields of ``channel`` that ``snap`` says have changed, with their new values."""
-    out: dict[str, Any] = {}
-    for name in _SNAPSHOT_FIELDS:
-        value = getattr(snap, name)
-        if getattr(channel, name) != value:
-            out[name] = value
-    return out
+    before, after = _snapshot_values(channel), _snapshot_values(snap)
+    if before == after:
+        return {}
+    return {name: new for name, old, new in zip(_SNAPSHOT_FIELDS, before, after, strict=True) if old != new}
 
 
 def _with_snapshot(channel: Channel, snap: ChannelSnapshot) -> Channel:
