@@ -1,4 +1,4 @@
-"""The AMI client: one supervised manager session to Asterisk, its actions, events and call state.
+"""The AMI client: a supervised manager session to Asterisk, its actions, events and call state.
 
     async with AmiClient(settings.ami) as ami:
         await ami.wait_connected(timeout_s=5)
@@ -8,11 +8,8 @@
             async for event in hangups:
                 ...
 
-The client owns one supervisor task.  Each session: connect -> banner -> ``Login`` (plain,
-or MD5 challenge) -> ``Events: on`` -> ``CoreShowChannels`` (the call state is rebuilt from
-the list) -> ready (:attr:`AmiClient.connected` set) -> a Ping watchdog runs until the
-connection is lost (EOF, error, ``Shutdown``, or a Ping unanswered within
-``ping_timeout_s``: a half-open TCP connection) -> exponential backoff with jitter -> again.
+The client owns one task, the :class:`~cti.ami.supervisor.AmiSupervisor` (connect, log in,
+``Events: on``, resync from ``CoreShowChannels``, Ping watchdog, reconnect with backoff).
 
 Actions have a timeout (:class:`AmiActionTimeout`) and fail with
 :class:`AmiConnectionLost` when the connection drops under them; nothing is ever re-sent by
@@ -25,31 +22,21 @@ Events feed :attr:`AmiClient.state` inline, in wire order, then bounded subscrip
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import itertools
 import random
 import re
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 
 import structlog
 
-from cti.ami.connection import SUCCESS, AmiConnection, messages_of
-from cti.ami.errors import (
-    AmiActionError,
-    AmiActionTimeout,
-    AmiConnectionLost,
-    AmiError,
-    AmiLoginError,
-    AmiNotConnected,
-)
+from cti.ami.errors import AmiActionError, AmiNotConnected
 from cti.ami.events import header_map
 from cti.ami.metrics import AmiMetrics
 from cti.ami.originate import PendingOriginate, originate_headers
-from cti.ami.protocol import AmiMessage, AmiProtocolError, MalformedInput, ParsedItem
+from cti.ami.protocol import AmiMessage, MalformedInput, ParsedItem
 from cti.ami.state import CallState, Change, ChannelAdded, ChannelRemoved, OriginateFinished
 from cti.ami.subscriptions import Subscription, compile_pattern
+from cti.ami.supervisor import AmiSupervisor
 from cti.settings import AmiSettings
 
 __all__ = ["AmiClient", "HeaderValue"]
@@ -85,44 +72,49 @@ class AmiClient:
         self.settings = settings
         self.metrics = metrics if metrics is not None else AmiMetrics()
         self.state = state if state is not None else CallState()
-        self.connected = asyncio.Event()  # set while a session is logged in and synced
-        self.version: str | None = None  # from the banner, "11.0.0" on Asterisk 22
-        self.last_error: BaseException | None = None  # why the last session attempt failed
-        self._rng = rng if rng is not None else random.Random()
-        self._conn: AmiConnection | None = None
-        self._supervisor: asyncio.Task[None] | None = None
-        self._stopping = False
         self._events: dict[Subscription[AmiMessage], re.Pattern[str]] = {}
         self._changes: dict[Subscription[Change], None] = {}
-        self._ids = itertools.count(1)
-        self._id_prefix = f"hotline-{uuid.uuid4().hex[:8]}"
         self._sink = _Sink(self)
+        self._supervisor = AmiSupervisor(
+            settings, self.metrics, self._sink, rng if rng is not None else random.Random()
+        )
+        self._task: asyncio.Task[None] | None = None
         self.metrics.watch_state(
             lambda: len(self.state), lambda: len(self.state.bridges()), lambda: self.state.stats.ignored
         )
 
+    @property
+    def connected(self) -> asyncio.Event:
+        """Set while a session is logged in and synced."""
+        return self._supervisor.connected
+
+    @property
+    def version(self) -> str | None:
+        """The manager version of the banner ("11.0.0" on Asterisk 22)."""
+        return self._supervisor.version
+
+    @property
+    def last_error(self) -> BaseException | None:
+        """Why the last attempt to set up a session failed (None once one is ready)."""
+        return self._supervisor.last_error
+
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
         """Start the supervisor (returns at once; see :meth:`wait_connected`)."""
-        if self._supervisor is not None:
+        if self._task is not None:
             raise RuntimeError("AmiClient already started")
-        self._stopping = False
-        self._supervisor = asyncio.create_task(self._supervise(), name="ami-supervisor")
+        self._supervisor.stopping = False
+        self._task = asyncio.create_task(self._supervisor.run(), name="ami-supervisor")
 
     async def stop(self) -> None:
         """Log off, close the session, end the supervisor and every subscription."""
-        if self._supervisor is None:
+        if self._task is None:
             return
-        self._stopping = True
-        conn = self._conn
-        if conn is not None and self.connected.is_set():
-            try:
-                await self._request(conn, "Logoff", [], timeout_s=min(1.0, self.settings.action_timeout_s))
-            except AmiError as exc:
-                log.debug("ami.logoff_failed", error=str(exc))
-        self._supervisor.cancel()
-        await asyncio.wait([self._supervisor])
-        self._supervisor = None
+        self._supervisor.stopping = True
+        await self._supervisor.logoff()
+        self._task.cancel()
+        await asyncio.wait([self._task])
+        self._task = None
         for events in list(self._events):
             events.close()
         for changes in list(self._changes):
@@ -156,16 +148,16 @@ class AmiClient:
         A header given a list is repeated (``Variable=["A=1", "B=2"]``).  Raises
         :class:`AmiActionError` on ``Response: Error``.
         """
-        conn = self._ready()
-        [response, *_] = await self._request(conn, name, _headers(headers), timeout_s=timeout_s)
+        conn = self._supervisor.ready()
+        [response, *_] = await self._supervisor.request(conn, name, _headers(headers), timeout_s=timeout_s)
         return response
 
     async def action_list(
         self, name: str, complete_event: str, /, *, timeout_s: float | None = None, **headers: HeaderValue
     ) -> list[AmiMessage]:
         """An action answered by a list of events closed by ``complete_event``: the list's items."""
-        conn = self._ready()
-        messages = await self._request(
+        conn = self._supervisor.ready()
+        messages = await self._supervisor.request(
             conn, name, _headers(headers), timeout_s=timeout_s, as_list=True, complete_event=complete_event
         )
         items = messages[1:-1]
@@ -206,11 +198,11 @@ class AmiClient:
             channel_id=channel_id,
             other_channel_id=other_channel_id,
         )
-        conn = self._ready()
-        action_id = self._next_id()
+        conn = self._supervisor.ready()
+        action_id = self._supervisor.next_id()
         future = conn.expect_originate(action_id)  # before sending: the event may beat the Response
         try:
-            [response, *_] = await self._request(
+            [response, *_] = await self._supervisor.request(
                 conn, "Originate", headers, timeout_s=timeout_s, action_id=action_id
             )
         except BaseException:
@@ -314,170 +306,6 @@ class AmiClient:
         )
         self._changes[sub] = None
         return sub
-
-    # -- internals: requests ----------------------------------------------------------------
-    def _ready(self) -> AmiConnection:
-        conn = self._conn
-        if conn is None or not self.connected.is_set():
-            raise AmiNotConnected("no AMI session is ready; the action was not sent")
-        return conn
-
-    def _next_id(self) -> str:
-        return f"{self._id_prefix}-{next(self._ids)}"
-
-    async def _request(
-        self,
-        conn: AmiConnection,
-        name: str,
-        headers: Sequence[tuple[str, str]],
-        *,
-        timeout_s: float | None = None,
-        as_list: bool = False,
-        complete_event: str | None = None,
-        action_id: str | None = None,
-    ) -> list[AmiMessage]:
-        timeout = self.settings.action_timeout_s if timeout_s is None else timeout_s
-        action_id = action_id or self._next_id()
-        outcome = self.metrics.actions.labels(name, "lost")
-        started = time.perf_counter()
-        try:
-            action = conn.send_action([("Action", name), ("ActionID", action_id), *headers], as_list=as_list)
-            async with asyncio.timeout(timeout):
-                result = await action.future
-        except AmiConnectionLost:
-            outcome.inc()
-            raise
-        except TimeoutError:
-            conn.forget(action_id)
-            self.metrics.actions.labels(name, "timeout").inc()
-            log.warning("ami.action_timeout", action=name, action_id=action_id, timeout_s=timeout)
-            raise AmiActionTimeout(name, action_id, timeout) from None
-        except asyncio.CancelledError:
-            conn.forget(action_id)
-            raise
-        self.metrics.action_seconds.labels(name).observe(time.perf_counter() - started)
-        messages = messages_of(result)
-        first, last = messages[0], messages[-1]
-        if first.kind == "response" and (first.response or "").lower() not in SUCCESS:
-            self.metrics.actions.labels(name, "error").inc()
-            raise AmiActionError(first.get("Message") or f"{name} failed (Response: {first.response})", first)
-        if complete_event is not None and (last.event or "").lower() != complete_event.lower():
-            self.metrics.actions.labels(name, "error").inc()
-            raise AmiActionError(
-                f"{name} list ended by {last.event or last.response!r}, not {complete_event}", last
-            )
-        self.metrics.actions.labels(name, "ok").inc()
-        return messages
-
-    # -- internals: the session -------------------------------------------------------------
-    async def _supervise(self) -> None:
-        failures = 0
-        while True:
-            ready_for = 0.0
-            try:
-                ready_for = await self._session()
-            except (OSError, TimeoutError, AmiError, AmiProtocolError) as exc:
-                self.last_error = exc
-                log.error(
-                    "ami.session_failed", host=self.settings.host, port=self.settings.port, error=str(exc)
-                )
-            except Exception as exc:  # a bug of ours: log it, and keep supervising
-                self.last_error = exc
-                log.exception("ami.session_crashed", host=self.settings.host, port=self.settings.port)
-            if self._stopping:
-                return
-            # a session that stayed up a while resets the backoff; one that fails at once does not
-            failures = 1 if ready_for >= self.settings.reconnect_max_s else failures + 1
-            delay = self._backoff(failures)
-            log.info("ami.reconnecting", in_s=round(delay, 3), attempt=failures)
-            await asyncio.sleep(delay)
-
-    def _backoff(self, failures: int) -> float:
-        """Exponential in the number of failures in a row, capped, with jitter (50-100 %)."""
-        s = self.settings
-        ceiling = min(s.reconnect_max_s, s.reconnect_min_s * (1 << min(failures - 1, 30)))
-        return ceiling * (0.5 + 0.5 * self._rng.random())
-
-    async def _session(self) -> float:
-        """One session, from connecting until it is lost; how long it was ready, in seconds."""
-        s = self.settings
-        loop = asyncio.get_running_loop()
-        conn = AmiConnection(self._sink)
-        stage = "connect"
-        try:
-            async with asyncio.timeout(s.action_timeout_s):
-                await loop.create_connection(lambda: conn, s.host, s.port)
-                self.version = await conn.banner
-            if self.version is None:
-                log.warning("ami.no_banner", host=s.host, port=s.port)
-            stage = "login"
-            await self._login(conn)
-            stage = "setup"
-            await self._request(conn, "Events", [("EventMask", "on")])
-            await self._request(
-                conn, "CoreShowChannels", [], as_list=True, complete_event="CoreShowChannelsComplete"
-            )  # the state model rebuilt its table from the list as it was read
-        except BaseException as exc:
-            conn.abort(f"session {stage} failed")
-            if isinstance(exc, Exception):
-                self.metrics.connect_failures.labels(stage).inc()
-            raise
-        self.metrics.resyncs.inc()
-        self._conn = conn
-        ready_since = loop.time()
-        self.last_error = None
-        self.connected.set()
-        self.metrics.connected.set(1)
-        self.metrics.sessions.inc()
-        log.info("ami.ready", host=s.host, port=s.port, version=self.version, channels=len(self.state))
-        try:
-            async with asyncio.TaskGroup() as tg:
-                watchdog = tg.create_task(self._watchdog(conn), name="ami-watchdog")
-                reason = await asyncio.shield(conn.lost)
-                watchdog.cancel()
-        finally:
-            self.connected.clear()
-            self.metrics.connected.set(0)
-            self._conn = None
-            conn.abort("client stopped" if self._stopping else "session ended")
-        self.metrics.disconnects.inc()
-        log.warning("ami.disconnected", host=s.host, port=s.port, reason=reason)
-        return loop.time() - ready_since
-
-    async def _login(self, conn: AmiConnection) -> None:
-        s = self.settings
-        if s.auth == "md5":
-            [reply, *_] = await self._request(conn, "Challenge", [("AuthType", "MD5")])
-            challenge = reply.get("Challenge")
-            if not challenge:
-                raise AmiLoginError("no Challenge in the reply to Action: Challenge", reply)
-            key = hashlib.md5((challenge + s.secret).encode()).hexdigest()
-            credentials = [("AuthType", "MD5"), ("Username", s.username), ("Key", key)]
-        else:
-            credentials = [("Username", s.username), ("Secret", s.secret)]
-        try:
-            await self._request(conn, "Login", [*credentials, ("Events", "off")])
-        except AmiActionError as exc:
-            raise AmiLoginError(f"AMI login as {s.username!r} refused: {exc.message}", exc.response) from None
-
-    async def _watchdog(self, conn: AmiConnection) -> None:
-        s = self.settings
-        while True:
-            await asyncio.sleep(s.ping_interval_s)
-            started = time.perf_counter()
-            try:
-                await self._request(conn, "Ping", [], timeout_s=s.ping_timeout_s)
-            except AmiActionTimeout:
-                self.metrics.ping_timeouts.inc()
-                log.error("ami.ping_unanswered", host=s.host, port=s.port, timeout_s=s.ping_timeout_s)
-                conn.abort(f"no reply to Ping within {s.ping_timeout_s:g} s")
-                return
-            except AmiConnectionLost:
-                return
-            except AmiActionError as exc:
-                log.warning("ami.ping_refused", error=exc.message)
-                continue
-            self.metrics.ping_seconds.observe(time.perf_counter() - started)
 
     # -- internals: the read path (called synchronously by the connection) ------------------
     def _on_event(self, event: AmiMessage) -> None:

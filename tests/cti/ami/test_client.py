@@ -552,7 +552,7 @@ async def test_a_bug_in_a_session_task_does_not_end_the_supervision(
 ) -> None:
     client = AmiClient(fast_settings(fake_ami))
     calls = 0
-    watchdog = client._watchdog
+    watchdog = client._supervisor._watchdog
 
     async def buggy_watchdog(conn: Any) -> None:
         nonlocal calls
@@ -561,7 +561,7 @@ async def test_a_bug_in_a_session_task_does_not_end_the_supervision(
             raise RuntimeError("bug")
         await watchdog(conn)
 
-    monkeypatch.setattr(client, "_watchdog", buggy_watchdog)
+    monkeypatch.setattr(client._supervisor, "_watchdog", buggy_watchdog)
     async with client:
         await fake_ami.wait_sessions(2)
         await eventually(lambda: calls == 2 and client.connected.is_set())
