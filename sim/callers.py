@@ -133,7 +133,7 @@ class Caller:
             for i, digit in enumerate(step.digits):
                 if i:
                     await self.pbx.clock.sleep(step.gap_s)
-                if chan.hungup:
+                if chan.ended():
                     return
                 chan.receive_dtmf(digit)
                 if self.record is not None:

@@ -293,7 +293,9 @@ class Channel:
         Digits not accepted are discarded, as Asterisk's applications do.
         """
         loop = asyncio.get_running_loop()
-        deadline = None if seconds is None or seconds < 0 else loop.time() + self.pbx.clock.real_seconds(seconds)
+        deadline = (
+            None if seconds is None or seconds < 0 else loop.time() + self.pbx.clock.real_seconds(seconds)
+        )
         while True:
             if self.softhangup or self.dead:
                 return Wake(WakeReason.HANGUP)
@@ -311,7 +313,7 @@ class Channel:
                 async with asyncio.timeout(timeout):
                     await self._wakeup.wait()
             except TimeoutError:
-                if self.softhangup or self.dead:
+                if self.ended():
                     return Wake(WakeReason.HANGUP)
                 return Wake(WakeReason.TIMEOUT)
 
@@ -347,6 +349,11 @@ class Channel:
     def hungup(self) -> bool:
         return self.softhangup or self.dead
 
+    def ended(self) -> bool:
+        """Same as :attr:`hungup`, as a call: re-read after an ``await`` (type checkers
+        would otherwise assume it unchanged)."""
+        return self.softhangup or self.dead
+
     @property
     def is_up(self) -> bool:
         return self.state == AST_STATE_UP
@@ -371,11 +378,11 @@ class Channel:
         if wake.reason is WakeReason.HANGUP:
             raise ChannelHungUp(self.name)
         played = min(duration, self.pbx.clock.elapsed() - started)
-        endpos = int(round(played * 8000))
+        endpos = round(played * 8000)
         if wake.reason is WakeReason.DIGIT:
             item.interrupted_by = wake.digit
             return PlaybackOutcome(found=True, digit=wake.digit, endpos=endpos)
-        return PlaybackOutcome(found=True, digit=None, endpos=int(round(duration * 8000)))
+        return PlaybackOutcome(found=True, digit=None, endpos=round(duration * 8000))
 
     async def wait_for_digit(self, timeout_ms: int) -> str | None:
         if self.hungup:
@@ -389,7 +396,9 @@ class Channel:
 
     async def say_digits(self, digits: str, escape_digits: str) -> str | None:
         for d in digits:
-            name = {"*": "digits/star", "#": "digits/pound", "-": "letters/dash"}.get(d, f"digits/{d.lower()}")
+            name = {"*": "digits/star", "#": "digits/pound", "-": "letters/dash"}.get(
+                d, f"digits/{d.lower()}"
+            )
             outcome = await self.play(name, escape_digits)
             if outcome.digit is not None:
                 return outcome.digit

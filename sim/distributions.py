@@ -80,7 +80,7 @@ def parse_distribution(spec: Any, where: str) -> Distribution:
     if isinstance(spec, int | float) and not isinstance(spec, bool):
         return Fixed(float(spec))
     if isinstance(spec, dict) and len(spec) == 1:
-        (kind, value), = spec.items()
+        ((kind, value),) = spec.items()
         try:
             if kind == "fixed":
                 return Fixed(float(value))

@@ -72,11 +72,7 @@ class Subscriber:
     wanted: frozenset[str] = field(default_factory=lambda: frozenset(PRIVILEGE_CLASSES))
 
     def accepts(self, event: Event) -> bool:
-        return (
-            self.enabled
-            and event.privilege in self.read_classes
-            and event.privilege in self.wanted
-        )
+        return self.enabled and event.privilege in self.read_classes and event.privilege in self.wanted
 
 
 class EventBus:

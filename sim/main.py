@@ -181,7 +181,9 @@ async def _serve(config: SimulatorConfig, scenario: Scenario | None) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     async with Simulator(config) as sim:
-        print(f"hotline sim: AMI on {config.host}:{sim.ami_port} (user {config.users[0].username})", flush=True)
+        print(
+            f"hotline sim: AMI on {config.host}:{sim.ami_port} (user {config.users[0].username})", flush=True
+        )
         if scenario is not None:
             sim.load(scenario)
             traffic = asyncio.create_task(sim.run_traffic(scenario, progress=True))

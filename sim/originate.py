@@ -47,7 +47,9 @@ class OriginateResult:
     uniqueid: str | None
 
 
-def _response_event(pbx: Pbx, req: OriginateRequest, result: OriginateResult, leg: OutboundLeg | None) -> None:
+def _response_event(
+    pbx: Pbx, req: OriginateRequest, result: OriginateResult, leg: OutboundLeg | None
+) -> None:
     headers: list[tuple[str, str]] = []
     if req.action_id is not None:
         headers.append(("ActionID", req.action_id))

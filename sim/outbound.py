@@ -78,7 +78,9 @@ def create_leg(
     """Create the channel(s) for ``target`` and publish their first events (no ringing yet)."""
     tech, resource = split_dialstring(target)
     if tech.lower() == "local":
-        return _local_leg(pbx, resource, party, variables=variables, from_dial=from_dial, inherit_from=inherit_from)
+        return _local_leg(
+            pbx, resource, party, variables=variables, from_dial=from_dial, inherit_from=inherit_from
+        )
     if tech.upper() == "PJSIP":
         phone = pbx.endpoints.get(f"PJSIP/{resource}")
         if phone is None or not phone.reachable:

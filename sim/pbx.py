@@ -14,8 +14,8 @@ share.  Its event sequences follow Asterisk 22's, as seen in ``../shared/asteris
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -166,7 +166,9 @@ class Pbx:
     def set_global(self, name: str, value: str) -> None:
         self.globals[name] = value
         self.bus.publish(
-            "VarSet", "dialplan", [("Channel", "none"), ("Uniqueid", "none"), ("Variable", name), ("Value", value)]
+            "VarSet",
+            "dialplan",
+            [("Channel", "none"), ("Uniqueid", "none"), ("Variable", name), ("Value", value)],
         )
 
     # ------------------------------------------------------------------ media hooks
@@ -302,7 +304,7 @@ class Pbx:
 
                     bridge, chan.pending_bridge = chan.pending_bridge, None
                     await participate(self, chan, bridge)
-                    if chan.hungup:
+                    if chan.ended():
                         break
                     if chan.pending_goto is None:
                         chan.priority += 1

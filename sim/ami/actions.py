@@ -212,7 +212,12 @@ class ActionRunner:
             self.pbx.spawn(originate(self.pbx, req), name=f"originate {target}")
             return
         placed: asyncio.Future[OriginateResult] = asyncio.get_running_loop().create_future()
-        self.pbx.spawn(originate(self.pbx, req, lambda r: placed.done() or placed.set_result(r)))
+
+        def settle(result: OriginateResult) -> None:
+            if not placed.done():
+                placed.set_result(result)
+
+        self.pbx.spawn(originate(self.pbx, req, settle))
         result = await placed
         if result.status == "ANSWER":
             success(session, message, "Originate successfully queued")
@@ -252,7 +257,9 @@ class ActionRunner:
             )
             self.pbx.async_goto(extra, extra_loc)
         if self.pbx.async_goto(chan, loc):
-            success(session, message, "Dual Redirect successful" if extra is not None else "Redirect successful")
+            success(
+                session, message, "Dual Redirect successful" if extra is not None else "Redirect successful"
+            )
         else:
             error(session, message, "Redirect failed")
 

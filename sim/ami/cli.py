@@ -87,7 +87,9 @@ def _show_channels(pbx: Pbx, mode: str) -> list[str]:
     for c in chans:
         location = f"{c.exten}@{c.context}:{c.priority}"
         app = f"{c.appl}({c.data})" if c.appl else "(None)"
-        out.append(f"{c.name:<64.64} {location:<32.32} {STATE_DESC.get(c.state, 'Unknown'):<7.7} {app:<30.30}")
+        out.append(
+            f"{c.name:<64.64} {location:<32.32} {STATE_DESC.get(c.state, 'Unknown'):<7.7} {app:<30.30}"
+        )
     n = len(chans)
     calls = len({c.linkedid for c in chans})
     done = pbx.calls_processed
@@ -105,7 +107,10 @@ def _dialplan_show(pbx: Pbx, target: str) -> tuple[bool, list[str]]:
     contexts = pbx.dialplan.contexts
     names = [context_name] if context_name else list(contexts)
     if context_name and context_name not in contexts:
-        return True, [f"There is no existence of '{context_name}' context", f"Command 'dialplan show {target}' failed."]
+        return True, [
+            f"There is no existence of '{context_name}' context",
+            f"Command 'dialplan show {target}' failed.",
+        ]
     out: list[str] = []
     n_ext = n_prio = n_ctx = 0
     for name in names:
@@ -117,10 +122,8 @@ def _dialplan_show(pbx: Pbx, target: str) -> tuple[bool, list[str]]:
             n_ext += 1
             for i, prio in enumerate(ext.priorities):
                 n_prio += 1
-                if i == 0:
-                    head = f"'{ext.pattern}' =>"
-                else:
-                    head = f"   [{prio.label}]" if prio.label else ""
+                label = f"   [{prio.label}]" if prio.label else ""
+                head = f"'{ext.pattern}' =>" if i == 0 else label
                 body = f"{prio.number}. {prio.app}({prio.data})"
                 lines.append(f"  {head:<17} {body:<45} [{Path(prio.filename).name}:{prio.lineno}]")
         if lines or exten_filter is None:
@@ -129,7 +132,10 @@ def _dialplan_show(pbx: Pbx, target: str) -> tuple[bool, list[str]]:
             out += lines
             out.append("")
     if exten_filter is not None and n_ext == 0:
-        return True, [f"There is no existence of {target} extension", f"Command 'dialplan show {target}' failed."]
+        return True, [
+            f"There is no existence of {target} extension",
+            f"Command 'dialplan show {target}' failed.",
+        ]
     ext_word = "extension" if n_ext == 1 else "extensions"
     prio_word = "priority" if n_prio == 1 else "priorities"
     ctx_word = "context" if n_ctx == 1 else "contexts"

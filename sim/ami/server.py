@@ -15,6 +15,7 @@ Behaviour copied from Asterisk 22 (``../shared/asterisk/captures``):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import random
 from dataclasses import dataclass, field
@@ -60,6 +61,9 @@ class AmiSession:
     closing: bool = False
     session_id: str = field(default_factory=lambda: hex(random.getrandbits(44) | 0x500000000000))
     created: float = 0.0
+
+    def is_closing(self) -> bool:
+        return self.closing
 
     @property
     def authenticated(self) -> bool:
@@ -151,7 +155,7 @@ class AmiServer:
                     if not isinstance(item, AmiMessage):
                         continue
                     await self._run_action(session, item)
-                    if session.closing:
+                    if session.is_closing():
                         break
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -170,10 +174,8 @@ class AmiServer:
             self.pbx.bus.unsubscribe(session.subscriber)
         if session in self.sessions:
             self.sessions.remove(session)
-        try:
+        with contextlib.suppress(Exception):  # closing a broken socket
             session.writer.close()
-        except Exception:  # pragma: no cover - closing a broken socket
-            pass
 
     async def _run_action(self, session: AmiSession, message: AmiMessage) -> None:
         session.in_action = True
@@ -222,7 +224,9 @@ class AmiServer:
         if session.subscriber.accepts(_probe("system")):
             session.deliver(
                 Event(
-                    "FullyBooted", "system", (("Uptime", str(up)), ("LastReload", str(up)), ("Status", "Fully Booted"))
+                    "FullyBooted",
+                    "system",
+                    (("Uptime", str(up)), ("LastReload", str(up)), ("Status", "Fully Booted")),
                 )
             )
         self._security_event("SuccessfulAuth", session, session.user.username, ok=True)

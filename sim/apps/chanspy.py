@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sim.channel import AST_STATE_UP, Channel, WakeReason
+from sim.channel import AST_STATE_UP, Channel, HeardItem, Wake, WakeReason
 from sim.dialplan.args import split_app_args
 
 if TYPE_CHECKING:
@@ -77,15 +77,15 @@ async def app_chanspy(pbx: Pbx, chan: Channel, data: str) -> int:
         try:
             while True:
                 accept = "456*#" if "d" in flags else "*#"
-                wake = await _wait_spy(chan, spyee, accept)
-                if wake is None:  # spyee gone
+                spied = await _wait_spy(chan, spyee, accept)
+                if spied is None:  # spyee gone
                     break
-                if wake.reason is WakeReason.HANGUP or wake.reason is WakeReason.GOTO:
+                if spied.reason is WakeReason.HANGUP or spied.reason is WakeReason.GOTO:
                     break
-                if wake.reason is WakeReason.DIGIT and wake.digit in MODES:
-                    session.mode = MODES[wake.digit]
+                if spied.reason is WakeReason.DIGIT and spied.digit in MODES:
+                    session.mode = MODES[spied.digit]
                     session.modes_seen.append(session.mode)
-                elif wake.reason is WakeReason.DIGIT and wake.digit == "#":
+                elif spied.reason is WakeReason.DIGIT and spied.digit == "#":
                     break
         finally:
             if chan in spyee.spies:
@@ -95,7 +95,7 @@ async def app_chanspy(pbx: Pbx, chan: Channel, data: str) -> int:
             if not spyee.dead:
                 stop_headers += spyee.snapshot("Spyee")
             pbx.bus.publish("ChanSpyStop", "call", stop_headers)
-        if chan.hungup:
+        if chan.ended():
             return -1
         if chan.pending_goto is not None:
             return 0
@@ -104,7 +104,7 @@ async def app_chanspy(pbx: Pbx, chan: Channel, data: str) -> int:
     return -1
 
 
-async def _wait_spy(spyer: Channel, spyee: Channel, accept: str) -> object | None:
+async def _wait_spy(spyer: Channel, spyee: Channel, accept: str) -> Wake | None:
     while True:
         if spyee.dead or spyee.hungup:
             return None
@@ -113,9 +113,7 @@ async def _wait_spy(spyer: Channel, spyee: Channel, accept: str) -> object | Non
             return wake
 
 
-def _beep(pbx: Pbx) -> object:
-    from sim.channel import HeardItem
-
+def _beep(pbx: Pbx) -> HeardItem:
     return HeardItem("file", "beep", pbx.clock.now())
 
 

@@ -116,10 +116,10 @@ def leg_rang(legs: list[OutboundLeg]) -> bool:
 
 
 async def _wait_answer(
-    pbx: Pbx, caller: Channel, legs: list[OutboundLeg], timeout: float | None
+    pbx: Pbx, caller: Channel, legs: list[OutboundLeg], ring_timeout: float | None
 ) -> tuple[OutboundLeg | None, str]:
     loop = asyncio.get_running_loop()
-    deadline = None if timeout is None else loop.time() + pbx.clock.real_seconds(timeout)
+    deadline = None if ring_timeout is None else loop.time() + pbx.clock.real_seconds(ring_timeout)
     while True:
         answered = [leg for leg in legs if leg.outcome.done() and leg.outcome.result() == "ANSWER"]
         if answered:
@@ -136,7 +136,9 @@ async def _wait_answer(
         remaining = None if deadline is None else deadline - loop.time()
         if remaining is not None and remaining <= 0:
             return None, "NOANSWER"
-        waiters = [asyncio.ensure_future(asyncio.shield(leg.outcome)) for leg in pending]
+        waiters: list[asyncio.Future[object]] = [
+            asyncio.ensure_future(asyncio.shield(leg.outcome)) for leg in pending
+        ]
         waiters.append(asyncio.ensure_future(caller.wait_state_change()))
         try:
             await asyncio.wait(waiters, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
@@ -167,7 +169,9 @@ async def _connect(
             pass
     bridge = pbx.new_bridge()
     callee.publish(
-        "Newexten", [("Extension", ""), ("Application", "AppDial"), ("AppData", "(Outgoing Line)")], privilege="dialplan"
+        "Newexten",
+        [("Extension", ""), ("Application", "AppDial"), ("AppData", "(Outgoing Line)")],
+        privilege="dialplan",
     )
     pbx.device_state(pbx.device_of(callee), "INUSE")
     bridge.enter(callee)
@@ -200,7 +204,12 @@ async def _connect(
     if not bridge.destroyed:
         bridge.destroy()
     caller.set_variable("DIALSTATUS", "ANSWER")
-    if not callee.dead and callee.pending_goto is None and callee.bridge is None and callee.pending_bridge is None:
+    if (
+        not callee.dead
+        and callee.pending_goto is None
+        and callee.bridge is None
+        and callee.pending_bridge is None
+    ):
         if callee.hangupcause == 0:
             callee.hangupcause = 16
         await pbx.hangup(callee)

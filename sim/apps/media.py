@@ -51,7 +51,9 @@ async def app_background(pbx: Pbx, chan: Channel, data: str) -> int:
     return 0
 
 
-async def _collect_extension(pbx: Pbx, chan: Channel, first: str, context: str, timeout_s: float = 3.0) -> int:
+async def _collect_extension(
+    pbx: Pbx, chan: Channel, first: str, context: str, timeout_s: float = 3.0
+) -> int:
     typed = first
     while pbx.dialplan.match(context, typed) is None or _could_grow(pbx, context, typed):
         wake = await chan.wait(timeout_s, ALL_DIGITS)
@@ -69,9 +71,7 @@ async def _collect_extension(pbx: Pbx, chan: Channel, first: str, context: str, 
 
 
 def _could_grow(pbx: Pbx, context: str, typed: str) -> bool:
-    if pbx.dialplan.match(context, typed) is None:
-        return True
-    return False
+    return pbx.dialplan.match(context, typed) is None
 
 
 async def app_waitexten(pbx: Pbx, chan: Channel, data: str) -> int:
