@@ -70,7 +70,9 @@ class AmiClient:
         rng: random.Random | None = None,
     ) -> None:
         self.settings = settings
-        self.metrics = metrics if metrics is not None else AmiMetrics()
+        self.metrics = (
+            metrics if metrics is not None else AmiMetrics(server=f"{settings.host}:{settings.port}")
+        )
         self.state = state if state is not None else CallState()
         self._events: dict[Subscription[AmiMessage], re.Pattern[str]] = {}
         self._changes: dict[Subscription[Change], None] = {}

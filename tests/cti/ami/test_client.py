@@ -38,7 +38,7 @@ async def connected(server: FakeAmi, **overrides: Any) -> AsyncIterator[AmiClien
 
 
 def sample(client: AmiClient, name: str, **labels: str) -> float:
-    value = client.metrics.registry.get_sample_value(name, labels or None)
+    value = client.metrics.registry.get_sample_value(name, {"server": client.metrics.server, **labels})
     return 0.0 if value is None else value
 
 
@@ -537,14 +537,22 @@ async def test_call_logs_bind_uniqueid_and_linkedid(fake_ami: FakeAmi) -> None:
     assert any(e["event"] == "ami.originate_outcome" and e["reason"] == "answered" for e in logs)
 
 
-async def test_metrics_use_the_registry_given(fake_ami: FakeAmi) -> None:
+async def test_metrics_use_the_registry_given_one_series_per_server(fake_ami: FakeAmi) -> None:
     from prometheus_client import CollectorRegistry
 
     registry = CollectorRegistry()
-    client = AmiClient(fast_settings(fake_ami), metrics=AmiMetrics(registry))
-    async with client:
-        await client.wait_connected(timeout_s=2)
-        assert registry.get_sample_value("hotline_ami_sessions_total") == 1
+    one = AmiClient(fast_settings(fake_ami), metrics=AmiMetrics(registry, server="pbx-1"))
+    two = AmiClient(fast_settings(fake_ami), metrics=AmiMetrics(registry, server="pbx-2"))
+    async with one, two:
+        await one.wait_connected(timeout_s=2)
+        await two.wait_connected(timeout_s=2)
+        await one.ping()
+        for server in ("pbx-1", "pbx-2"):
+            assert registry.get_sample_value("hotline_ami_sessions_total", {"server": server}) == 1
+            assert registry.get_sample_value("hotline_ami_connected", {"server": server}) == 1
+        ping = {"action": "Ping", "outcome": "ok"}
+        assert registry.get_sample_value("hotline_ami_actions_total", {"server": "pbx-1", **ping}) == 1
+        assert registry.get_sample_value("hotline_ami_actions_total", {"server": "pbx-2", **ping}) is None
 
 
 async def test_a_bug_in_a_session_task_does_not_end_the_supervision(
