@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cti.commands.ivr",
     "cti.commands.prompts",
     "cti.commands.agi_classic",
+    "cti.commands.bench",
 )
 
 

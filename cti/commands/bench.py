@@ -1,0 +1,86 @@
+"""``hotline bench NAME --json FILE``: the benchmarks, one sub-command each.
+
+Each prints progress on stderr and its figures as JSON (to ``--json FILE`` and stdout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+Runner = Callable[[argparse.Namespace], dict[str, Any]]
+
+
+def _ami(args: argparse.Namespace) -> dict[str, Any]:
+    from bench.ami import run
+
+    return run(args.events)
+
+
+def _agi(args: argparse.Namespace) -> dict[str, Any]:
+    from bench.agi import run
+
+    return asyncio.run(run(args.sessions, args.duration))
+
+
+def _routing(args: argparse.Namespace) -> dict[str, Any]:
+    from bench.routing import Centre, run
+
+    centre = Centre(agents=args.agents, waiting=args.waiting)
+    return asyncio.run(run(centre, args.redis_url))
+
+
+BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]] = {
+    "ami": (
+        "AMI events/s into the state model, write-to-state latency, panoramisk's parser on the same bytes",
+        lambda p: p.add_argument("--events", type=int, default=200_000),
+        _ami,
+    ),
+    "agi": (
+        "concurrent FastAGI sessions and command round trips per second",
+        lambda p: (
+            p.add_argument("--sessions", type=int, default=1000),
+            p.add_argument("--duration", type=float, default=10.0),
+        ),
+        _agi,
+    ),
+    "routing": (
+        "ACD decisions/s and decision latency, memory and Redis stores",
+        lambda p: (
+            p.add_argument("--agents", type=int, default=1000),
+            p.add_argument("--waiting", type=int, default=5000),
+            p.add_argument("--redis-url", default="redis://127.0.0.1:6379/0"),
+        ),
+        _routing,
+    ),
+}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("bench", help="run a benchmark and write its figures as JSON")
+    benches = p.add_subparsers(dest="bench", metavar="NAME")
+    benches.required = True
+    for name, (help_text, add_args, runner) in BENCHES.items():
+        b = benches.add_parser(name, help=help_text)
+        b.add_argument("--json", type=Path, help="write the results to this file")
+        add_args(b)
+        b.set_defaults(func=_make(runner))
+
+
+def _make(runner: Runner) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        result = runner(args)
+        text = json.dumps(result, indent=2, sort_keys=True)
+        if args.json is not None:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(text + "\n")
+            print(f"hotline bench {args.bench}: wrote {args.json}", file=sys.stderr)
+        print(text)
+        return 0
+
+    return run
