@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -27,7 +27,13 @@ DEMO_AMI_SECRET = "hotline-demo"
 DEMO_TOKEN_KEY = "hotline-demo-token-key-change-me"
 
 
-class AmiSettings(BaseModel):
+class Section(BaseModel):
+    """A settings section: a misspelt key is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AmiSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=5038, ge=1, le=65535)
     username: str = "hotline"
@@ -44,7 +50,7 @@ class AmiSettings(BaseModel):
     subscription_queue_size: int = Field(default=10_000, gt=0)
 
 
-class AgiSettings(BaseModel):
+class AgiSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(4573, ge=0, le=65535)
     # what the dialplan is told to connect to (agi://<advertise_host>:<port>/...)
@@ -60,7 +66,7 @@ class AgiSettings(BaseModel):
     drain_timeout_s: float = Field(default=5.0, ge=0)
 
 
-class SimSettings(BaseModel):
+class SimSettings(Section):
     ami_port: int = Field(5038, ge=0, le=65535)
     ami_user: str = "hotline"
     ami_secret: str = DEMO_AMI_SECRET
@@ -72,17 +78,17 @@ class SimSettings(BaseModel):
     sounds_dir: Path = Path("var/prompts")
 
 
-class StorageSettings(BaseModel):
+class StorageSettings(Section):
     url: str = "sqlite+aiosqlite:///var/hotline.sqlite3"
     echo: bool = False
 
 
-class RedisSettings(BaseModel):
+class RedisSettings(Section):
     url: str = "redis://127.0.0.1:6379/0"
     key_prefix: str = "hotline"
 
 
-class AcdSettings(BaseModel):
+class AcdSettings(Section):
     store: Literal["memory", "redis"] = "memory"
     wrapup_s: float = Field(default=10.0, ge=0)
     ring_timeout_s: float = Field(default=15.0, gt=0)
@@ -92,7 +98,7 @@ class AcdSettings(BaseModel):
     rules_file: Path | None = None
 
 
-class ApiSettings(BaseModel):
+class ApiSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     token_key: str = DEMO_TOKEN_KEY
@@ -100,7 +106,7 @@ class ApiSettings(BaseModel):
     login_attempts_per_minute: int = Field(5, gt=0)
 
 
-class IvrSettings(BaseModel):
+class IvrSettings(Section):
     menu_file: Path | None = None
     prompts_dir: Path = Path("var/prompts")
     default_language: Literal["zh", "en"] = "zh"
@@ -113,12 +119,12 @@ class IvrSettings(BaseModel):
     timezone: str = "Asia/Shanghai"
 
 
-class RecordingSettings(BaseModel):
+class RecordingSettings(Section):
     directory: Path = Path("var/recordings")
     format: Literal["wav", "mp3", "ogg"] = "wav"
 
 
-class LogSettings(BaseModel):
+class LogSettings(Section):
     level: str = "INFO"
     format: Literal["console", "json"] = "console"
 
