@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cti.agi.server import FastAgiServer, Handler
 from cti.ami.client import AmiClient
+from cti.ami.metrics import AmiMetrics
 from cti.settings import Settings
 from cti.storage.db import create_engine_from_settings, create_schema, session_factory
 
@@ -57,7 +58,9 @@ class CtiNode:
             sessions = session_factory(engine)
             routes: dict[str, Handler] = dict(_ivr_routes(settings, sessions))
             routes.update(extra_routes or {})
-            ami = AmiClient(settings.ami)
+            ami = AmiClient(
+                settings.ami, metrics=AmiMetrics(registry, server=f"{settings.ami.host}:{settings.ami.port}")
+            )
             await ami.start()
             stack.push_async_callback(ami.stop)
             agi = FastAgiServer.from_settings(routes, settings.agi, registry=registry)

@@ -215,7 +215,14 @@ class AmiParser:
     def feed(self, data: bytes) -> list[ParsedItem]:
         out: list[ParsedItem] = []
         self._buffer += data
+        fast = True  # until no whole message is left in the buffer
         while True:
+            idle = not (self._lines or self._expect_banner or self._skipping_line or self._discarding)
+            if fast and idle:
+                taken = self._whole_message(out)
+                if taken:
+                    continue
+                fast = taken is not None
             nl = self._buffer.find(b"\n")
             if nl < 0:
                 if len(self._buffer) > self._max_line:
@@ -238,6 +245,45 @@ class AmiParser:
                 continue
             self._line(out, raw_line)
         return out
+
+    def _whole_message(self, out: list[ParsedItem]) -> bool | None:
+        """Fast path: one whole CRLF message at the start of the buffer, split in one go.
+
+        Taken only when it gives exactly what the line-by-line path would (nothing pending,
+        CRLF only, UTF-8, within the limits); otherwise False, and the caller reads this
+        message line by line; None when the buffer holds no complete message.
+        """
+        buf = self._buffer
+        while buf.startswith(b"\r\n"):  # blank lines between messages
+            del buf[:2]
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            return None
+        if end == 0 or end + 2 > self._max_message:
+            return False
+        block = bytes(buf[:end])
+        if block.count(b"\n") != block.count(b"\r\n"):  # a bare LF inside: lines split differently
+            return False
+        if end > self._max_line and max(map(len, block.split(b"\r\n"))) > self._max_line:
+            return False
+        try:
+            text = block.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        del buf[: end + 4]
+        headers: list[tuple[str, str]] = []
+        junk: list[str] = []
+        for line in text.split("\r\n"):
+            pair = _split_header(line)
+            if pair is None:
+                junk.append(line)
+            else:
+                headers.append(pair)
+        if headers:
+            out.append(AmiMessage(tuple(headers), tuple(junk)))
+        else:
+            out.append(MalformedInput("message without any 'Name: value' header", block[:256]))
+        return True
 
     def _overflow(self, out: list[ParsedItem], reason: str, raw: bytes) -> None:
         if self._discarding is None:
