@@ -76,7 +76,16 @@ def parse_stream(data: bytes) -> list[AmiMessage]:
 
 # --------------------------------------------------------------------------- normalising
 ID_FIELDS = re.compile(r"(uniqueid|linkedid|^uniqueid$|bridgeid|commandid|sessionid|challenge)$", re.I)
-TIME_FIELDS = {"timestamp", "eventtv", "sessiontv", "starttime", "answertime", "endtime", "uptime", "lastreload"}
+TIME_FIELDS = {
+    "timestamp",
+    "eventtv",
+    "sessiontv",
+    "starttime",
+    "answertime",
+    "endtime",
+    "uptime",
+    "lastreload",
+}
 SECONDS_FIELDS = {"duration", "billableseconds", "seconds"}
 TIMING_VARIABLES = {"ANSWEREDTIME", "DIALEDTIME", "RINGTIME", "PROGRESSTIME"}
 CHANNEL_NAME = re.compile(r"((?:Local|PJSIP)/[^\s;,|]+?-)([0-9a-f]{8})(;[12])?")
@@ -111,7 +120,9 @@ class Renamer:
         return m[value]
 
     def text(self, value: str) -> str:
-        value = CHANNEL_NAME.sub(lambda m: m.group(1) + self.name("seq", m.group(2)) + (m.group(3) or ""), value)
+        value = CHANNEL_NAME.sub(
+            lambda m: m.group(1) + self.name("seq", m.group(2)) + (m.group(3) or ""), value
+        )
         value = UUID.sub(lambda m: self.name("bridge", m.group(0)), value)
         return UNIQUEID.sub(lambda m: self.name("uid", m.group(1)), value)
 
@@ -134,7 +145,7 @@ def normalise(msg: AmiMessage, ren: Renamer) -> Normal:
         if lname in TIME_FIELDS:
             out.append((name, "<time>" if value else ""))
             continue
-        if lname in SECONDS_FIELDS or lname == "durationms" and msg.event in ("Cdr",):
+        if lname in SECONDS_FIELDS or (lname == "durationms" and msg.event in ("Cdr",)):
             out.append((name, "<seconds>"))
             timing.append((name, value))
             continue
@@ -155,7 +166,11 @@ def normalise(msg: AmiMessage, ren: Renamer) -> Normal:
         elif lname == "value" and variable == "MIXMONITOR_FILENAME":
             value = "<spool>/" + Path(value).name
         elif lname == "output":
-            value = re.sub(r"built by .* on a (\S+) running (\S+) on .*", r"built by <who> on a \1 running \2 on <date>", value)
+            value = re.sub(
+                r"built by .* on a (\S+) running (\S+) on .*",
+                r"built by <who> on a \1 running \2 on <date>",
+                value,
+            )
             value = re.sub(r"^\d+ (calls? processed)$", r"<n> \1", value)
         out.append((name, ren.text(value)))
     return Normal(tuple(out), tuple(timing), msg)
@@ -181,11 +196,21 @@ def split(messages: Iterable[AmiMessage], ren: Renamer) -> tuple[list[Normal], l
     for msg in messages:
         n = normalise(msg, ren)
         is_list_item = msg.event is not None and (
-            msg.event in ("CoreShowChannel", "CoreShowChannelsComplete", "StatusComplete", "QueueStatusComplete",
-                          "QueueSummaryComplete", "QueueParams", "QueueMember", "QueueEntry", "QueueSummary")
+            msg.event
+            in (
+                "CoreShowChannel",
+                "CoreShowChannelsComplete",
+                "StatusComplete",
+                "QueueStatusComplete",
+                "QueueSummaryComplete",
+                "QueueParams",
+                "QueueMember",
+                "QueueEntry",
+                "QueueSummary",
+            )
             or (msg.event == "Status" and msg.get("Privilege") == "Call")
         )
-        if msg.response is not None and msg.event is None or is_list_item:
+        if (msg.response is not None and msg.event is None) or is_list_item:
             replies.append(n)
         else:
             events.append(n)

@@ -61,7 +61,13 @@ class RealAsterisk:
     def cli(self, command: str) -> str:
         prefix = Path(os.environ.get("HOTLINE_ASTERISK_CACHE", "/tmp/hotline-asterisk")) / "asterisk-22.10.1"
         out = subprocess.run(
-            [str(prefix / "sbin" / "asterisk"), "-C", str(self.rundir / "etc" / "asterisk.conf"), "-rx", command],
+            [
+                str(prefix / "sbin" / "asterisk"),
+                "-C",
+                str(self.rundir / "etc" / "asterisk.conf"),
+                "-rx",
+                command,
+            ],
             env={**os.environ, "LD_LIBRARY_PATH": str(prefix / "lib")},
             capture_output=True,
             text=True,

@@ -49,7 +49,9 @@ async def replay_client(
                 await writer.drain()
         last = max((c.t for c in chunks), default=0.0)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(reader_task), max(0.0, start + last / speed - loop.time()) + tail_s)
+            await asyncio.wait_for(
+                asyncio.shield(reader_task), max(0.0, start + last / speed - loop.time()) + tail_s
+            )
     finally:
         reader_task.cancel()
         with contextlib.suppress(asyncio.CancelledError, ConnectionError):

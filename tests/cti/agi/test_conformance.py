@@ -1,4 +1,4 @@
-"""Our FastAGI server against the real Asterisk 22 (``../shared/asterisk``).
+"""Our FastAGI server against the real Asterisk 22 (``../shared/asterisk``) and ``hotline sim``.
 
 Asterisk runs ``data/conformance.extensions.conf``, whose AGI() URLs point at a
 :class:`FastAgiServer` in the test; calls are ``Local/...`` channels originated over a raw
@@ -21,8 +21,10 @@ from cti.agi.server import FastAgiServer, Handler
 from cti.agi.session import AgiSession, Digits, Playback
 from cti.ami.protocol import AmiMessage, AmiParser, encode_message
 from sim.agi.usage import USAGE
+from tests.support.pbx import parametrize_pbx_kind, running_pbx
 from tests.support.ports import free_port
-from tests.support.real_asterisk import RealAsterisk, real_asterisk
+from tests.support.real_asterisk import RealAsterisk
+from tests.support.sim_process import SimProcess
 
 pytestmark = pytest.mark.conformance
 
@@ -94,16 +96,23 @@ def agi_port() -> int:
     return free_port()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    parametrize_pbx_kind(metafunc)
+
+
 @pytest.fixture(scope="module")
-def asterisk(agi_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealAsterisk]:
+def asterisk(
+    pbx_kind: str, agi_port: int, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RealAsterisk | SimProcess]:
+    """The PBX under test: the real Asterisk or ``hotline sim``, on the same dialplan."""
     conf = tmp_path_factory.mktemp("agi") / "extensions.conf"
     conf.write_text(DIALPLAN.read_text().replace("@AGI_PORT@", str(agi_port)))
-    with real_asterisk(extensions=conf) as ast:
-        yield ast
+    with running_pbx(pbx_kind, extensions=conf) as pbx:
+        yield pbx
 
 
 @pytest.fixture
-async def ami(asterisk: RealAsterisk) -> AsyncIterator[Ami]:
+async def ami(asterisk: RealAsterisk | SimProcess) -> AsyncIterator[Ami]:
     reader, writer = await asyncio.open_connection(asterisk.host, asterisk.ami_port)
     client = Ami(reader, writer)
     client.send(("Action", "Login"), ("Username", asterisk.username), ("Secret", asterisk.secret))

@@ -1,9 +1,8 @@
 """Fixtures of the AMI tests: a fake manager server, and ``pbx``, a real one.
 
-``pbx`` is what the end-to-end (``conformance``) tests run against.  Today it is the real
-Asterisk 22 (``../shared/asterisk``, dialplan ``conf/extensions.sample.conf``); adding the
-simulator means adding a name to ``PBX_KINDS`` and a branch in ``_start_pbx`` that yields a
-:class:`Pbx` for it.  If the suite defines a ``--pbx`` option, only the kinds it names run.
+``pbx`` is what the end-to-end (``conformance``) tests run against: ``hotline sim`` started as
+its own process and the real Asterisk 22 (``../shared/asterisk``), both on the dialplan
+``conf/extensions.sample.conf``; ``--pbx`` (see ``tests/conftest.py``) picks which.
 """
 
 from __future__ import annotations
@@ -17,9 +16,9 @@ import pytest
 
 from cti.settings import AmiSettings
 from tests.cti.ami.fake_ami import FakeAmi
+from tests.support.pbx import parametrize_pbx_kind
 from tests.support.real_asterisk import RealAsterisk, real_asterisk
-
-PBX_KINDS = ("asterisk",)
+from tests.support.sim_process import sim_process
 
 
 @dataclass(frozen=True)
@@ -48,6 +47,10 @@ class Pbx:
 
 @contextmanager
 def _start_pbx(kind: str) -> Iterator[Pbx]:
+    if kind == "sim":
+        with sim_process() as sim:
+            yield Pbx(kind, sim.host, sim.ami_port, sim.username, sim.secret)
+        return
     if kind == "asterisk":
         with real_asterisk() as ast:
             ast.cli("core waitfullybooted")  # AMI is up before every module has loaded
@@ -56,17 +59,8 @@ def _start_pbx(kind: str) -> Iterator[Pbx]:
     raise ValueError(f"unknown PBX kind {kind!r}")
 
 
-def _selected_kinds(config: pytest.Config) -> list[str]:
-    wanted = config.getoption("--pbx", default=None)
-    if not wanted:
-        return list(PBX_KINDS)
-    names = [w.strip() for w in str(wanted).split(",")]
-    return [k for k in PBX_KINDS if k in names or "all" in names]
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "pbx_kind" in metafunc.fixturenames:
-        metafunc.parametrize("pbx_kind", _selected_kinds(metafunc.config), scope="module")
+    parametrize_pbx_kind(metafunc)
 
 
 @pytest.fixture(scope="module")

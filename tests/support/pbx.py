@@ -1,0 +1,41 @@
+"""Which PBX kinds the conformance tests run against (``--pbx``, see ``tests/conftest.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.support.real_asterisk import RealAsterisk, real_asterisk
+from tests.support.sim_process import SimProcess, sim_process
+
+PBX_KINDS = ("sim", "asterisk")
+
+
+def selected_pbx_kinds(config: pytest.Config) -> list[str]:
+    wanted = config.getoption("--pbx", default=None)
+    if not wanted:
+        return list(PBX_KINDS)
+    names = [w.strip() for w in str(wanted).split(",")]
+    return [k for k in PBX_KINDS if k in names or "all" in names]
+
+
+def parametrize_pbx_kind(metafunc: pytest.Metafunc) -> None:
+    if "pbx_kind" in metafunc.fixturenames:
+        metafunc.parametrize("pbx_kind", selected_pbx_kinds(metafunc.config), scope="module")
+
+
+@contextmanager
+def running_pbx(kind: str, *, extensions: Path) -> Iterator[SimProcess | RealAsterisk]:
+    """``hotline sim`` or the real Asterisk, both running ``extensions``."""
+    if kind == "sim":
+        with sim_process(dialplan=extensions) as sim:
+            yield sim
+    elif kind == "asterisk":
+        with real_asterisk(extensions=extensions) as ast:
+            ast.cli("core waitfullybooted")
+            yield ast
+    else:
+        raise ValueError(f"unknown PBX kind {kind!r}")
