@@ -148,3 +148,23 @@ def test_distributions_are_reproducible() -> None:
 
     d = Exponential(60.0)
     assert [d.sample(random.Random(1)) for _ in range(3)] == [d.sample(random.Random(1)) for _ in range(3)]
+
+
+async def test_mixmonitor_writes_a_real_wav_of_the_recorded_time(tmp_path: Path) -> None:
+    import wave
+
+    from tests.support.sim_process import SAMPLE_DIALPLAN
+
+    config = SimulatorConfig(dialplan=SAMPLE_DIALPLAN, ami_port=0, speed=10.0, spool_dir=tmp_path)
+    async with Simulator(config) as sim:
+        # 600@test: Answer, MixMonitor(test-${UNIQUEID}.wav), Wait(2), SendDTMF, Wait(2), StopMixMonitor
+        await originate(sim.pbx, OriginateRequest(channel="Local/600@test", application="Wait", data="8"))
+        async with asyncio.timeout(5):
+            while not sim.pbx.recordings_done:
+                await asyncio.sleep(0.05)
+        [path] = sim.pbx.recordings_done
+        assert path.parent == (tmp_path / "monitor").resolve() and path.name.startswith("test-")
+        with wave.open(str(path)) as w:
+            assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (1, 2, 8000)
+            # two Waits of 2 s and SendDTMF(123#): 4 x (100 ms tone + 250 ms gap)
+            assert w.getnframes() / 8000 == pytest.approx(5.4, abs=0.4)
