@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cti.commands.prompts",
     "cti.commands.agi_classic",
     "cti.commands.bench",
+    "cti.commands.demo",
 )
 
 

@@ -18,7 +18,7 @@ import json
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,9 +97,16 @@ def check_tools() -> None:
 
 
 def build(
-    jobs: Sequence[AudioJob], prompts_dir: Path, *, force: bool = False, workers: int = 2
+    jobs: Sequence[AudioJob],
+    prompts_dir: Path,
+    *,
+    force: bool = False,
+    workers: int = 2,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BuildReport:
-    """Render ``jobs`` into ``prompts_dir``; files already made from the same text are kept."""
+    """Render ``jobs`` into ``prompts_dir``; files already made from the same text are kept.
+
+    ``progress(done, total)`` is called after each file rendered."""
     check_tools()
     manifest_path = prompts_dir / MANIFEST
     manifest: dict[str, str] = {}
@@ -117,7 +124,10 @@ def build(
         else:
             todo.append(job)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for job, error in zip(todo, pool.map(lambda j: _render_safely(j, prompts_dir), todo), strict=True):
+        results = pool.map(lambda j: _render_safely(j, prompts_dir), todo)
+        for done, (job, error) in enumerate(zip(todo, results, strict=True), 1):
+            if progress is not None:
+                progress(done, len(todo))
             if error is None:
                 manifest[job.key] = job.fingerprint
                 report.rendered.append(job.key)

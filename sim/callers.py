@@ -9,7 +9,9 @@ when their patience runs out, and talks for a while once an agent answers.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -102,17 +104,17 @@ class Caller:
         for step in list(self.steps):
             if not isinstance(step.on, str):
                 self.steps.remove(step)
-                self._later(float(step.on), self._press(step))
+                self._later(float(step.on), functools.partial(self._press, step))
         if s.hangup_after_s is not None:
-            self._later(s.hangup_after_s, self._hangup_coro())
+            self._later(s.hangup_after_s, self._hangup_coro)
         if s.patience is not None:
-            self._later(s.patience.sample(self.rng), self._abandon_if_waiting())
+            self._later(s.patience.sample(self.rng), self._abandon_if_waiting)
         return chan
 
-    def _later(self, seconds: float, coro: object) -> None:
+    def _later(self, seconds: float, action: Callable[[], Awaitable[None]]) -> None:
         async def run() -> None:
             await self.pbx.clock.sleep(seconds)
-            await coro  # type: ignore[misc]
+            await action()
 
         self._tasks.append(self.pbx.spawn(run(), name="caller timer"))
 
@@ -123,7 +125,7 @@ class Caller:
         if self.steps and self.steps[0].on == "input":
             step = self.steps.pop(0)
             self._pressing = True
-            self._later(step.delay_s, self._press(step))
+            self._later(step.delay_s, functools.partial(self._press, step))
 
     async def _press(self, step: KeyStep) -> None:
         chan = self.channel
@@ -148,7 +150,7 @@ class Caller:
         self.record.connected_to = peers[0].name if peers else None
         self.record.connected_at = self.pbx.clock.now()
         if self.script.talk is not None:
-            self._later(self.script.talk.sample(self.rng), self._hangup_coro())
+            self._later(self.script.talk.sample(self.rng), self._hangup_coro)
 
     def on_hangup(self, chan: Channel) -> None:
         if self.record is not None:

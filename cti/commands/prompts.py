@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from pathlib import Path
 
 from cti.settings import StorageSettings, load_settings
@@ -35,7 +36,7 @@ def _build(args: argparse.Namespace) -> int:
         entries = asyncio.run(knowledge_entries(StorageSettings(url=args.url)))
         jobs += knowledge_jobs(e for e in entries if e[0] in languages)
     try:
-        report = build(jobs, prompts_dir, force=args.force, workers=args.workers)
+        report = build(jobs, prompts_dir, force=args.force, workers=args.workers, progress=show_progress)
     except PromptBuildError as exc:
         print(f"hotline prompts build: {exc}")
         return 1
@@ -46,6 +47,11 @@ def _build(args: argparse.Namespace) -> int:
     for key, error in sorted(report.failed.items()):
         print(f"  FAILED {key}: {error}")
     return 1 if report.failed else 0
+
+
+def show_progress(done: int, total: int) -> None:
+    end = "\n" if done == total else ""
+    print(f"\rrendering prompts: {done}/{total}", end=end, file=sys.stderr, flush=True)
 
 
 async def knowledge_entries(storage: StorageSettings) -> list[tuple[Language, str, str]]:

@@ -1,0 +1,1 @@
+"""``hotline demo``: the whole system on embedded defaults, with simulated traffic."""
