@@ -35,7 +35,7 @@ def _routing(args: argparse.Namespace) -> dict[str, Any]:
     return asyncio.run(run(centre, args.redis_url))
 
 
-BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]] = {
+BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], object], Runner]] = {
     "ami": (
         "AMI events/s into the state model, write-to-state latency, panoramisk's parser on the same bytes",
         lambda p: p.add_argument("--events", type=int, default=200_000),
