@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cti.storage.billing import Account, Bill, Charge, Service, billing_period
 from cti.storage.customers import Customer, Language, Segment, hash_pin
+from cti.storage.demo_agents import seed_demo_agents
 from cti.storage.knowledge import KnowledgeEntry, Topic
 from cti.storage.ticket_lifecycle import Severity, TicketActionKind, TicketKind, TicketStatus
 from cti.storage.tickets import NewTicket, move_ticket, open_ticket
@@ -274,6 +275,7 @@ async def seed_demo_data(db: AsyncSession, today: date, seed: int = 2024) -> See
     await move_ticket(
         db, dispute, TicketStatus.DISPATCHED, TicketActionKind.DISPATCH, "demo", now - timedelta(hours=4)
     )
+    await seed_demo_agents(db)
     return SeedSummary(
         customers=len(DEMO_CUSTOMERS),
         accounts=len(DEMO_CUSTOMERS),
