@@ -96,6 +96,11 @@ class AcdSettings(Section):
     node_id: str = "node-1"
     presence_ttl_s: float = Field(default=15.0, gt=0)
     rules_file: Path | None = None
+    # a waiting caller hears their place in line and the expected wait this often
+    announce_interval_s: float = Field(default=30.0, gt=0)
+    # offer "press 1 to be called back" to waiting callers whose number is known
+    callback: bool = True
+    moh_class: str = "default"
 
 
 class ApiSettings(Section):
