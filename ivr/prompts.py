@@ -258,6 +258,25 @@ _PROMPTS: tuple[Prompt, ...] = (
     _p("status_in_progress", "正在处理中", "is being worked on"),
     _p("status_returned", "正在重新安排处理", "is being reassigned"),
     _p("status_overdue", "已超过处理时限", "is past its time limit"),
+    # -- waiting for an agent ([acd-wait], cti/acd/wait.py)
+    _p("acd_all_busy", "坐席正忙，请您稍候。", "All our agents are busy. Please hold."),
+    _p("acd_no_agents", "对不起，目前没有坐席可以为您服务。", "Sorry, no agent can take your call now."),
+    _p("acd_position", "您前面还有{count}位客户在等候。", "There are {count} callers ahead of you."),
+    _p("acd_position_one", "您前面还有一位客户在等候。", "There is one caller ahead of you."),
+    _p("acd_next", "您是下一位，马上为您接通。", "You are next in line."),
+    _p("acd_wait_minutes", "预计还需等待约{minutes}分钟。", "Your expected wait is about {minutes} minutes."),
+    _p("acd_wait_one_minute", "预计还需等待约一分钟。", "Your expected wait is about one minute."),
+    _p(
+        "acd_callback_offer",
+        "如不想继续等候，请按1登记回电，我们将按您的排队顺序给您回电。",
+        "To be called back instead of holding, press 1. You keep your place in line.",
+    ),
+    _p(
+        "acd_callback_registered",
+        "已为您登记回电，轮到您时我们会给您回电，再见。",
+        "Your callback is registered. We will call you back when it is your turn. Goodbye.",
+    ),
+    _p("acd_escalated", "正在为您转接上级客服，请稍候。", "Transferring you to a senior colleague."),
 )
 
 PROMPTS: dict[str, Prompt] = {p.id: p for p in _PROMPTS}
