@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 from prometheus_client import CollectorRegistry
@@ -22,6 +23,9 @@ from cti.ami.client import AmiClient
 from cti.ami.metrics import AmiMetrics
 from cti.settings import Settings
 from cti.storage.db import create_engine_from_settings, create_schema, session_factory
+
+if TYPE_CHECKING:
+    from recordings.archive import RecordingArchive
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +41,7 @@ class CtiNode:
     agi: FastAgiServer
     registry: CollectorRegistry
     routes: dict[str, Handler] = field(default_factory=dict)
+    recordings: RecordingArchive | None = None  # set by the recordings extension
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -89,4 +94,6 @@ NodeExtension = Callable[[CtiNode], contextlib.AbstractAsyncContextManager[None]
 
 def default_extensions() -> list[NodeExtension]:
     """What every node runs besides the AMI client and the FastAGI server, in start order."""
-    return []
+    from recordings.archive import recording_extension
+
+    return [recording_extension]

@@ -125,8 +125,16 @@ class IvrSettings(Section):
 
 
 class RecordingSettings(Section):
+    # the archive: post-processed recordings, <directory>/<prefecture>/<yyyy>/<mm>/<dd>/<uniqueid>.<format>
     directory: Path = Path("var/recordings")
     format: Literal["wav", "mp3", "ogg"] = "wav"
+    # where this node reads the files MixMonitor writes (Asterisk's monitor spool, mounted here);
+    # None: the path Asterisk reports is readable as it is (same host, or the simulator)
+    spool_dir: Path | None = None
+    # loudness the archived file is brought to (dBFS of its average), None to leave it
+    normalize_dbfs: float | None = -20.0
+    # remove the spool file once archived
+    delete_source: bool = True
 
 
 class LogSettings(Section):

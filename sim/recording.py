@@ -90,6 +90,13 @@ class Recorder:
                     for k, j2 in enumerate(range(j, block_end)):
                         samples[j2] = max(-32768, min(32767, samples[j2] + voice[k0 + k]))
                 j = block_end
+        if self.only_bridged:
+            # MixMonitor option b: only the time the channel spent bridged is written
+            kept: list[int] = []
+            for start, end in self.chan.bridged_periods(self.started, ended):
+                a = max(0, int((start - self.started) * RATE))
+                kept += samples[a : min(n, int((end - self.started) * RATE))]
+            samples, n = kept, len(kept)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with wave.open(str(self.path), "wb") as w:
             w.setnchannels(1)
