@@ -49,6 +49,7 @@ class RecordingArchive:
         self.archived = 0
         self.failed = 0
         self._pending: set[asyncio.Task[None]] = set()
+        self.stored = asyncio.Event()  # set each time a row is written (tests, progress)
 
     def source_path(self, reported: str) -> Path:
         if self.settings.spool_dir is None:
@@ -124,6 +125,7 @@ class RecordingArchive:
             db.add(row)
             await db.commit()
             await db.refresh(row)
+        self.stored.set()
         return row
 
 
