@@ -25,6 +25,7 @@ from cti.settings import Settings
 from cti.storage.db import create_engine_from_settings, create_schema, session_factory
 
 if TYPE_CHECKING:
+    from cti.acd.node import AcdNode
     from recordings.archive import RecordingArchive
 
 log = structlog.get_logger(__name__)
@@ -38,10 +39,12 @@ class CtiNode:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     ami: AmiClient
-    agi: FastAgiServer
     registry: CollectorRegistry
     routes: dict[str, Handler] = field(default_factory=dict)
+    # started once the extensions have added their routes (so not there yet while they start)
+    agi: FastAgiServer = field(init=False)
     recordings: RecordingArchive | None = None  # set by the recordings extension
+    acd: AcdNode | None = None  # set by the ACD extension
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -68,12 +71,13 @@ class CtiNode:
             )
             await ami.start()
             stack.push_async_callback(ami.stop)
+            node = cls(settings, engine, sessions, ami, registry, routes)
+            for extension in default_extensions() if extensions is None else extensions:
+                await stack.enter_async_context(extension(node))
             agi = FastAgiServer.from_settings(routes, settings.agi, registry=registry)
             await agi.start()
             stack.push_async_callback(agi.stop)
-            node = cls(settings, engine, sessions, ami, agi, registry, routes)
-            for extension in default_extensions() if extensions is None else extensions:
-                await stack.enter_async_context(extension(node))
+            node.agi = agi
             log.info("cti node up", agi_port=agi.port, ami=f"{settings.ami.host}:{settings.ami.port}")
             yield node
 
@@ -88,12 +92,14 @@ def _ivr_routes(settings: Settings, sessions: async_sessionmaker[AsyncSession]) 
 
 
 # Parts of a node that need the others running (the ACD, the HTTP API …): each is an async
-# context manager factory taking the node; they start in this order and stop in reverse.
+# context manager factory taking the node; they start in this order, before the FastAGI server
+# (so they may add routes to ``node.routes``), and stop in reverse, after it.
 NodeExtension = Callable[[CtiNode], contextlib.AbstractAsyncContextManager[None]]
 
 
 def default_extensions() -> list[NodeExtension]:
     """What every node runs besides the AMI client and the FastAGI server, in start order."""
+    from cti.acd.node import acd_extension
     from recordings.archive import recording_extension
 
-    return [recording_extension]
+    return [recording_extension, acd_extension()]
