@@ -107,6 +107,8 @@ class AmiFeed:
         if agent is None:
             return
         dialled = agent.extension == extension
+        if status == "CANCEL":
+            return  # the caller hung up or was redirected: the ACD hears of that on its own
         if status != "ANSWER":
             if dialled and record.phase is CallPhase.OFFERED:
                 await self._service.agent_not_answered(uniqueid, agent.id)
@@ -130,12 +132,15 @@ class AmiFeed:
                     settled += await self._service.call_hung_up(entry.entry_id)
                 elif record.phase is CallPhase.OFFERED and record.agent_id is not None:
                     agent = await self._store.agent(record.agent_id)
-                    if (
-                        agent is not None
-                        and channel.context == CONNECT_CONTEXT
-                        and channel.exten == agent.extension
-                        and (channel.dial_status == "ANSWER" or channel.dial_status in FINAL_DIAL_STATUSES)
-                    ):
+                    ringing = agent is not None and channel.exten == agent.extension
+                    if agent is None or not ringing or channel.context != CONNECT_CONTEXT:
+                        continue  # still on its way to the agent, or back in line (its AGI tells)
+                    # a channel listed after a reconnect keeps the dial status last seen; being
+                    # in a bridge in [acd-connect] is what says the agent answered meanwhile
+                    if channel.bridge_id is not None or channel.dial_status == "ANSWER":
+                        await self.dial_ended(entry.uniqueid, agent.extension, "ANSWER")
+                        settled += 1
+                    elif channel.dial_status in FINAL_DIAL_STATUSES:
                         await self.dial_ended(entry.uniqueid, agent.extension, channel.dial_status)
                         settled += 1
             except AcdError as exc:
