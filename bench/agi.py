@@ -70,6 +70,9 @@ class BenchChannel:
     async def say_number(self, number: int, escape_digits: str, gender: str | None) -> str | None:
         return None
 
+    def flush_digits(self) -> None:
+        return None
+
     def get_variable(self, name: str) -> str | None:
         return self.variables.get(name)
 

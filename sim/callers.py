@@ -27,15 +27,33 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 
+INPUT = "input"
+WAIT = "wait"
+
+
 @dataclass(frozen=True)
 class KeyStep:
-    """Press ``digits`` ``delay_s`` after the cue: ``"input"`` (the next prompt or wait that
-    takes digits), or a number of seconds after the call arrived."""
+    """Press ``digits`` ``delay_s`` after the cue, one of
+
+    - ``"input"``: the next prompt or wait that takes digits (a caller who barges in);
+    - ``"wait"``: the next digit wait with nothing playing (a caller who hears the prompt out);
+    - a sound name, e.g. ``"hotline/bill_menu"``: when that sound starts playing;
+    - a number: that many seconds after the call arrived.
+
+    Steps are taken in order: a step's cue is looked for once the step before it is done."""
 
     digits: str
-    on: str | float = "input"
+    on: str | float = INPUT
     delay_s: float = 0.5
     gap_s: float = 0.25  # between digits of one step
+
+    def cued_by(self, kind: str, what: str, escape: str) -> bool:
+        """Whether media the PBX starts (``kind`` "file", "wait" or "moh") is this step's cue."""
+        if self.on == INPUT:
+            return bool(escape)
+        if self.on == WAIT:
+            return kind == "wait"
+        return kind == "file" and what == self.on
 
 
 @dataclass(frozen=True)
@@ -120,9 +138,9 @@ class Caller:
 
     # -- cues from the PBX ---------------------------------------------------------------------
     def on_media(self, chan: Channel, kind: str, what: str, escape: str) -> None:
-        if chan is not self.channel or not escape or self._pressing:
+        if chan is not self.channel or self._pressing:
             return
-        if self.steps and self.steps[0].on == "input":
+        if self.steps and self.steps[0].cued_by(kind, what, escape):
             step = self.steps.pop(0)
             self._pressing = True
             self._later(step.delay_s, functools.partial(self._press, step))

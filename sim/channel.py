@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sim.agi.port import ChannelHungUp, PlaybackOutcome
+from sim.agi.port import ChannelHungUp, PlaybackOutcome, SoundMissing
 from sim.events import STATE_DESC, Headers
+from sim.media import digit_files
 
 if TYPE_CHECKING:
     from sim.bridge import Bridge
@@ -395,18 +396,24 @@ class Channel:
         return wake.digit if wake.reason is WakeReason.DIGIT else None
 
     async def say_digits(self, digits: str, escape_digits: str) -> str | None:
-        for d in digits:
-            name = {"*": "digits/star", "#": "digits/pound", "-": "letters/dash"}.get(
-                d, f"digits/{d.lower()}"
-            )
-            outcome = await self.play(name, escape_digits)
+        for name in digit_files(digits):
+            outcome = await self.play(name, escape_digits)  # a missing file is skipped
             if outcome.digit is not None:
                 return outcome.digit
         return None
 
     async def say_number(self, number: int, escape_digits: str, gender: str | None) -> str | None:
-        for name in self.pbx.media.number_files(number, self.language):
+        """SAY NUMBER: Chinese skips a missing sound (``ast_say_number_full_zh`` ignores
+        ``ast_streamfile`` failing); English stops at it and fails (``say_filenames``)."""
+        try:
+            files = self.pbx.media.number_files(number, self.language)
+        except ValueError as exc:
+            raise SoundMissing(str(exc)) from None
+        skip_missing = self.language[:2].lower() == "zh"
+        for name in files:
             outcome = await self.play(name, escape_digits)
+            if not outcome.found and not skip_missing:
+                raise SoundMissing(name)
             if outcome.digit is not None:
                 return outcome.digit
         return None

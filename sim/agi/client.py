@@ -12,7 +12,10 @@ closes, sets ``AGISTATUS`` on the channel and returns it: ``SUCCESS``, ``FAILURE
 not connect; a channel command failed on a live channel, e.g. STREAM FILE of a missing
 file) or ``HANGUP`` (the caller hung up).
 
-Each command is published as AMI ``AGIExecStart`` / ``AGIExecEnd`` through the channel.
+Between commands Asterisk reads and frees whatever the channel receives, so DTMF that no
+command was waiting for (pressed while the server thinks, or during SET VARIABLE) is lost;
+the client drops it before each command.  Each command is published as AMI ``AGIExecStart``
+/ ``AGIExecEnd`` through the channel.
 """
 
 from __future__ import annotations
@@ -176,6 +179,9 @@ class _Conversation:
                 if line[:7].lower() == "failure":
                     status = "FAILURE"
                     break
+                # run_agi() reads and frees every frame that arrives between commands: DTMF
+                # pressed while no command was reading the channel is gone
+                self.chan.flush_digits()
                 outcome = await self._command(line)
                 if outcome is Status.FAILURE and (self.dead or not self.chan.hungup):
                     status = "FAILURE"

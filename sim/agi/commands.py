@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import structlog
 
 from cti.agi.protocol import format_reply
-from sim.agi.port import AgiChannel, ChannelHungUp
+from sim.agi.port import AgiChannel, ChannelHungUp, SoundMissing
 from sim.agi.usage import USAGE
 
 __all__ = ["COMMANDS", "AgiCommand", "Status", "ast_false", "ast_true", "find_command"]
@@ -135,7 +135,7 @@ async def _say_number(chan: AgiChannel, argv: Sequence[str]) -> Outcome:
         return USAGE_OUTCOME
     try:
         digit = await chan.say_number(number, argv[3], argv[4] if len(argv) > 4 else None)
-    except ChannelHungUp:
+    except (ChannelHungUp, SoundMissing):
         return _failed(-1)
     return _ok(_ascii(digit))
 

@@ -15,6 +15,10 @@ class ChannelHungUp(Exception):
     """The channel was hung up while (or before) a media operation ran."""
 
 
+class SoundMissing(Exception):
+    """SAY NUMBER could not play a sound it needs (Asterisk answers ``result=-1``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PlaybackOutcome:
     """Result of playing one sound file.
@@ -80,10 +84,20 @@ class AgiChannel(Protocol):
         ...
 
     async def say_digits(self, digits: str, escape_digits: str) -> str | None:
-        """Say each digit (``digits/N`` files); returns the escape digit pressed, if any."""
+        """Say each digit (``digits/N`` files, missing ones skipped); returns the escape digit pressed."""
         ...
 
-    async def say_number(self, number: int, escape_digits: str, gender: str | None) -> str | None: ...
+    async def say_number(self, number: int, escape_digits: str, gender: str | None) -> str | None:
+        """Say ``number`` in the channel's language; the escape digit pressed, if any.
+
+        Raises :class:`SoundMissing` where Asterisk gives up on a missing sound (English rules).
+        """
+        ...
+
+    def flush_digits(self) -> None:
+        """Drop the DTMF no command has read: between AGI commands ``run_agi`` reads and frees
+        every frame the channel receives, so a key pressed then is lost."""
+        ...
 
     def get_variable(self, name: str) -> str | None:
         """A channel variable, a global, or a dialplan function such as ``CALLERID(num)``."""

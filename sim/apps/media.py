@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.agi.port import ChannelHungUp
+from sim.agi.port import ChannelHungUp, SoundMissing
 from sim.channel import AST_STATE_UP, Channel, WakeReason
 from sim.dialplan.args import split_app_args
 
@@ -124,6 +124,8 @@ async def app_saynumber(pbx: Pbx, chan: Channel, data: str) -> int:
         await chan.say_number(number, "", None)
     except ChannelHungUp:
         return -1
+    except SoundMissing:
+        return 0  # "We were unable to say the number", and the dialplan goes on
     return 0
 
 

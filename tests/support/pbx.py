@@ -28,10 +28,13 @@ def parametrize_pbx_kind(metafunc: pytest.Metafunc) -> None:
 
 
 @contextmanager
-def running_pbx(kind: str, *, extensions: Path) -> Iterator[SimProcess | RealAsterisk]:
-    """``hotline sim`` or the real Asterisk, both running ``extensions``."""
+def running_pbx(
+    kind: str, *, extensions: Path, sim_sounds: Path | None = None
+) -> Iterator[SimProcess | RealAsterisk]:
+    """``hotline sim`` or the real Asterisk, both running ``extensions``; ``sim_sounds``: the
+    simulator's sounds folder (the real one has its placeholder ``beep`` and ``digits/0-9``)."""
     if kind == "sim":
-        with sim_process(dialplan=extensions) as sim:
+        with sim_process(dialplan=extensions, sounds_dir=sim_sounds) as sim:
             yield sim
     elif kind == "asterisk":
         with real_asterisk(extensions=extensions) as ast:

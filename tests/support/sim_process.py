@@ -36,8 +36,14 @@ class SimProcess:
 
 @contextmanager
 def sim_process(
-    *, dialplan: Path | None = None, agi: str | None = None, speed: float = 1.0
+    *,
+    dialplan: Path | None = None,
+    agi: str | None = None,
+    speed: float = 1.0,
+    sounds_dir: Path | None = None,
 ) -> Iterator[SimProcess]:
+    """``hotline sim`` on a free AMI port; ``sounds_dir`` replaces the sounds it plays (default:
+    the ``[sim] sounds_dir`` setting, ``var/prompts``)."""
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="hotline-sim-"))
     log_path = workdir / "sim.log"
@@ -65,7 +71,11 @@ def sim_process(
             cwd=workdir,
             stdout=log_file,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
+            env={
+                **os.environ,
+                "PYTHONPATH": str(REPO),
+                **({"HOTLINE_SIM__SOUNDS_DIR": str(sounds_dir)} if sounds_dir is not None else {}),
+            },
         )
     try:
         deadline = time.monotonic() + 30

@@ -88,6 +88,10 @@ class FakeChannel:
     def hang_up_now(self) -> None:
         self._hungup.set()
 
+    def flush_digits(self) -> None:
+        """Nothing to drop: a digit queued with :meth:`press` stands for a key pressed just as
+        the next wait starts, never one pressed between commands."""
+
     # -- media ----------------------------------------------------------------------------------
     async def _wait(self, timeout_ms: int) -> str | None:
         """Next digit within the (scaled) time-out; raises ChannelHungUp."""
