@@ -41,6 +41,7 @@ from cti.storage.demo_agents import seed_demo_agents
 from cti.storage.knowledge import KnowledgeEntry, Topic
 from cti.storage.ticket_lifecycle import Severity, TicketActionKind, TicketKind, TicketStatus
 from cti.storage.tickets import NewTicket, move_ticket, open_ticket
+from cti.storage.users import seed_demo_users
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +277,7 @@ async def seed_demo_data(db: AsyncSession, today: date, seed: int = 2024) -> See
         db, dispute, TicketStatus.DISPATCHED, TicketActionKind.DISPATCH, "demo", now - timedelta(hours=4)
     )
     await seed_demo_agents(db)
+    await seed_demo_users(db, now)
     return SeedSummary(
         customers=len(DEMO_CUSTOMERS),
         accounts=len(DEMO_CUSTOMERS),
