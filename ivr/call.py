@@ -13,6 +13,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti.agi.environment import AgiEnvironment
+from cti.agi.errors import AgiCommandFailed
 from cti.agi.session import Playback
 from cti.settings import IvrSettings
 from cti.storage.customers import Language
@@ -95,7 +96,13 @@ class IvrCall:
         await self.channel.set_variable("CHANNEL(language)", language.value)
 
     async def say(self, speech: Speech, escape: str = KEYS) -> str | None:
-        """Play ``speech`` in order; stop at the first key pressed and return it."""
+        """Play ``speech`` in order; stop at the first key pressed and return it.
+
+        A sound that cannot be played is logged and skipped, never the end of the call: STREAM
+        FILE of a missing file, and SAY NUMBER, which Asterisk fails (``result=-1``) when one of
+        the ``digits/`` files its language composes the number from is missing (English does;
+        Chinese skips the file).  A hang-up still raises :class:`cti.agi.errors.AgiHangup`.
+        """
         for sound in speech:
             key: str | None
             if isinstance(sound, Play):
@@ -103,11 +110,18 @@ class IvrCall:
                 if not playback.ok:
                     self.log.warning("ivr.prompt_missing", file=sound.file, language=self.language.value)
                 key = playback.digit
-            elif isinstance(sound, SayNumber):
-                key = await self.channel.say_number(sound.value, escape)
             else:
-                assert isinstance(sound, SayDigits)
-                key = await self.channel.say_digits(sound.value, escape)
+                try:
+                    if isinstance(sound, SayNumber):
+                        key = await self.channel.say_number(sound.value, escape)
+                    else:
+                        assert isinstance(sound, SayDigits)
+                        key = await self.channel.say_digits(sound.value, escape)
+                except AgiCommandFailed as exc:
+                    self.log.warning(
+                        "ivr.say_failed", sound=repr(sound), language=self.language.value, error=str(exc)
+                    )
+                    key = None
             if key:
                 return key
         return None
