@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import wave
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from sim.ami.server import AmiUser
 from sim.callers import Caller, CallerScript
 from sim.main import Simulator, SimulatorConfig
 from sim.phones import PhoneProfile
+from tests.cti.ami.tcp_proxy import TcpProxy
 
 LINES: dict[str, Line] = {
     "100": Line("general"),
@@ -43,6 +45,7 @@ def agent(
 class Hotline:
     sim: Simulator
     node: CtiNode
+    proxy: TcpProxy | None = None  # between the node's AMI client and the simulator, if asked for
     events: list[AcdEvent] = field(default_factory=list)
 
     @property
@@ -74,6 +77,20 @@ class Hotline:
                 if (await self.acd.status(agent_id)).state is state:
                     return
                 await asyncio.sleep(0.01)
+
+
+def write_sounds(folder: Path, names: Sequence[str], seconds: float = 0.5) -> Path:
+    """Silent WAV files ``<folder>/<name>.wav`` the simulator plays for ``seconds`` each."""
+    for name in names:
+        path = folder / f"{name}.wav"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with wave.open(str(path), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(8000)
+            w.writeframes(b"\0\0" * int(8000 * seconds))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def settings_for(tmp_path: Path, ami_port: int, **acd: Any) -> Settings:
@@ -109,9 +126,13 @@ async def hotline(
     lines: Mapping[str, Line] = LINES,
     speed: float = 10.0,
     globals: Mapping[str, str] | None = None,
+    sounds: Sequence[str] = (),
+    proxy: bool = False,
     **acd: Any,
 ) -> AsyncIterator[Hotline]:
-    """The simulator and a node with ``agents`` (default: one per phone) logged in."""
+    """The simulator and a node with ``agents`` (default: one per phone) logged in; ``sounds``
+    are prompt files the simulator can play (half a second each); ``proxy`` puts a TCP proxy
+    the test can cut between the node's AMI client and the simulator."""
     dialplan = write_dialplan(tmp_path / "extensions.conf", lines)
     config = SimulatorConfig(
         dialplan=dialplan,
@@ -120,18 +141,25 @@ async def hotline(
         speed=speed,
         spool_dir=tmp_path / "spool",
         globals={"RECORD_CALLS": "no", "AGENT_RING_TIMEOUT": "6", **(globals or {})},
+        sounds=[write_sounds(tmp_path / "sounds", sounds)],
     )
     agents = list(agents) if agents is not None else [agent(p.extension) for p in phones if p.kind == "agent"]
     async with Simulator(config) as sim:
         for profile in phones:
             sim.add_phone(profile)
-        settings = settings_for(tmp_path, sim.ami_port, **acd)
+        cut = TcpProxy("127.0.0.1", sim.ami_port) if proxy else None
+        if cut is not None:
+            await cut.start()
+        settings = settings_for(tmp_path, cut.port if cut is not None else sim.ami_port, **acd)
         await write_directory(settings, agents)
         extension = acd_extension(clock=sim.clock, tick_every_s=0.01)
-        async with CtiNode.running(settings, extensions=[extension]) as node:
+        async with contextlib.AsyncExitStack() as stack:
+            if cut is not None:
+                stack.push_async_callback(cut.stop)
+            node = await stack.enter_async_context(CtiNode.running(settings, extensions=[extension]))
             sim.pbx.agi_override = f"127.0.0.1:{node.agi.port}"
             await node.ami.wait_connected(timeout_s=5)
-            line = Hotline(sim, node)
+            line = Hotline(sim, node, cut)
             line.acd.subscribe(line.events.append)
             if login:
                 for a in agents:

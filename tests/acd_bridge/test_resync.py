@@ -1,0 +1,63 @@
+"""The AMI connection is cut while calls are up: what happened meanwhile reaches the ACD once the
+session is back (the call state is re-read with CoreShowChannels and compared with the ACD)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from acd.agent_state import AgentState
+from acd.events import CallAbandoned, CallAnswered, CallEnded, CallOffered
+from sim.distributions import Fixed
+from sim.phones import PhoneProfile
+
+from .harness import Hotline, hotline
+
+
+async def cut(line: Hotline) -> None:
+    assert line.proxy is not None
+    line.proxy.refuse = True
+    line.proxy.kill_all()
+    await line.until(lambda: not line.node.ami.connected.is_set())
+
+
+async def restore(line: Hotline) -> None:
+    assert line.proxy is not None
+    line.proxy.refuse = False
+    await line.node.ami.wait_connected(timeout_s=10)
+
+
+async def test_a_caller_who_left_during_the_cut_is_an_abandonment(tmp_path: Path) -> None:
+    phones = [PhoneProfile("1001")]
+    async with hotline(tmp_path, phones=phones, login=False, proxy=True) as line:
+        caller = line.call("100")
+        await line.until(
+            lambda: caller.record is not None and bool(line.acd.service.stats.snapshot(0).total.waiting)
+        )
+        await cut(line)
+        caller.hangup()
+        await line.until(lambda: caller.done.is_set())
+        assert line.of(CallAbandoned) == []  # nobody told the ACD yet
+        await restore(line)
+        await line.until(lambda: bool(line.of(CallAbandoned)))
+        assert caller.record is not None
+        (abandoned,) = line.of(CallAbandoned, caller.record.uniqueid)
+        assert not abandoned.while_ringing
+        assert await line.acd.service.store.calls() == []
+
+
+async def test_an_answer_during_the_cut_is_seen_after_it(tmp_path: Path) -> None:
+    phones = [PhoneProfile("1001", ring=Fixed(3.0), talk=Fixed(8.0))]
+    async with hotline(tmp_path, phones=phones, proxy=True, ring_timeout_s=30.0) as line:
+        caller = line.call("100")
+        await line.until(lambda: bool(line.of(CallOffered)))
+        await cut(line)
+        phone = line.sim.phones["1001"]
+        await line.until(lambda: bool(phone.calls) and phone.calls[0].answered_at is not None)
+        assert line.of(CallAnswered) == []
+        await restore(line)
+        await line.until(lambda: bool(line.of(CallAnswered)))
+        assert (await line.acd.status("agent-1001")).state is AgentState.ON_CALL
+        await line.until(lambda: caller.done.is_set(), timeout_s=10)
+        await line.until(lambda: bool(line.of(CallEnded)))
+        await line.until_state("agent-1001", AgentState.AVAILABLE)
+        assert line.acd.feed.resyncs >= 2
