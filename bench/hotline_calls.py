@@ -48,5 +48,6 @@ def write_dialplan(path: Path, lines: Mapping[str, Line], *, include: Path = SHI
             " same => n,Set(HOTLINE_OUTCOME=queue)",
             " same => n,Goto(acd-wait,s,1)",
         ]
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(out) + "\n")
     return path

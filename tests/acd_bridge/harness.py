@@ -7,22 +7,15 @@ import asyncio
 import contextlib
 import wave
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from acd.agent_state import AgentState
-from acd.events import AcdEvent
 from acd.model import Agent, AgentLevel, Skill
-from bench.hotline_calls import CALLERS_CONTEXT, Line, write_dialplan
-from cti.acd.node import AcdNode, acd_extension
-from cti.app import CtiNode
-from cti.settings import Settings, load_settings
-from cti.storage.agents import upsert_agent
-from cti.storage.db import create_engine_from_settings, create_schema, session_factory
-from sim.ami.server import AmiUser
-from sim.callers import Caller, CallerScript
-from sim.main import Simulator, SimulatorConfig
+from bench.hotline_calls import Line
+from bench.sim_hotline import SimulatedHotline, simulated_hotline
+from sim.callers import Caller
 from sim.phones import PhoneProfile
 from tests.cti.ami.tcp_proxy import TcpProxy
 
@@ -42,19 +35,11 @@ def agent(
 
 
 @dataclass
-class Hotline:
-    sim: Simulator
-    node: CtiNode
+class Hotline(SimulatedHotline):
     proxy: TcpProxy | None = None  # between the node's AMI client and the simulator, if asked for
-    events: list[AcdEvent] = field(default_factory=list)
-
-    @property
-    def acd(self) -> AcdNode:
-        assert self.node.acd is not None
-        return self.node.acd
 
     def call(self, exten: str = "100", number: str | None = "13800000001", **script: Any) -> Caller:
-        return self.sim.call(CallerScript(number=number, dial=exten, context=CALLERS_CONTEXT, **script))
+        return super().call(exten, number, **script)
 
     def of(self, kind: type[Any], uniqueid: str | None = None) -> list[Any]:
         return [
@@ -93,29 +78,6 @@ def write_sounds(folder: Path, names: Sequence[str], seconds: float = 0.5) -> Pa
     return folder
 
 
-def settings_for(tmp_path: Path, ami_port: int, **acd: Any) -> Settings:
-    values = {"ring_timeout_s": 8.0, "wrapup_s": 0.0, "announce_interval_s": 20.0, "presence_ttl_s": 30.0}
-    values.update(acd)
-    return load_settings(
-        storage={"url": f"sqlite+aiosqlite:///{tmp_path / 'cti.sqlite3'}"},
-        ami={"host": "127.0.0.1", "port": ami_port, "username": "hotline", "secret": "secret"},
-        agi={"host": "127.0.0.1", "port": 0},
-        acd=values,
-    )
-
-
-async def write_directory(settings: Settings, agents: Sequence[Agent]) -> None:
-    engine = create_engine_from_settings(settings.storage)
-    try:
-        await create_schema(engine)
-        async with session_factory(engine)() as db:
-            for a in agents:
-                await upsert_agent(db, a, a.id)
-            await db.commit()
-    finally:
-        await engine.dispose()
-
-
 @contextlib.asynccontextmanager
 async def hotline(
     tmp_path: Path,
@@ -133,35 +95,32 @@ async def hotline(
     """The simulator and a node with ``agents`` (default: one per phone) logged in; ``sounds``
     are prompt files the simulator can play (half a second each); ``proxy`` puts a TCP proxy
     the test can cut between the node's AMI client and the simulator."""
-    dialplan = write_dialplan(tmp_path / "extensions.conf", lines)
-    config = SimulatorConfig(
-        dialplan=dialplan,
-        ami_port=0,
-        users=[AmiUser.build("hotline", "secret")],
-        speed=speed,
-        spool_dir=tmp_path / "spool",
-        globals={"RECORD_CALLS": "no", "AGENT_RING_TIMEOUT": "6", **(globals or {})},
-        sounds=[write_sounds(tmp_path / "sounds", sounds)],
-    )
     agents = list(agents) if agents is not None else [agent(p.extension) for p in phones if p.kind == "agent"]
-    async with Simulator(config) as sim:
-        for profile in phones:
-            sim.add_phone(profile)
-        cut = TcpProxy("127.0.0.1", sim.ami_port) if proxy else None
-        if cut is not None:
-            await cut.start()
-        settings = settings_for(tmp_path, cut.port if cut is not None else sim.ami_port, **acd)
-        await write_directory(settings, agents)
-        extension = acd_extension(clock=sim.clock, tick_every_s=0.01)
-        async with contextlib.AsyncExitStack() as stack:
-            if cut is not None:
-                stack.push_async_callback(cut.stop)
-            node = await stack.enter_async_context(CtiNode.running(settings, extensions=[extension]))
-            sim.pbx.agi_override = f"127.0.0.1:{node.agi.port}"
-            await node.ami.wait_connected(timeout_s=5)
-            line = Hotline(sim, node, cut)
-            line.acd.subscribe(line.events.append)
-            if login:
-                for a in agents:
-                    await line.acd.login(a.id)
+    proxy_box: list[TcpProxy] = []
+
+    async def through_proxy(port: int) -> int:
+        cut = TcpProxy("127.0.0.1", port)
+        await cut.start()
+        proxy_box.append(cut)
+        return cut.port
+
+    values: dict[str, Any] = {"ring_timeout_s": 8.0, "wrapup_s": 0.0, "announce_interval_s": 20.0}
+    values.update(acd)
+    try:
+        async with simulated_hotline(
+            tmp_path,
+            lines=lines,
+            phones=phones,
+            agents=[(a, a.id) for a in agents],
+            speed=speed,
+            login=login,
+            sim_globals={"AGENT_RING_TIMEOUT": "6", **(globals or {})},
+            sounds=[write_sounds(tmp_path / "sounds", sounds)],
+            connect_through=through_proxy if proxy else None,
+            acd=values,
+        ) as base:
+            line = Hotline(base.sim, base.node, base.events, proxy_box[0] if proxy_box else None)
             yield line
+    finally:
+        for cut in proxy_box:
+            await cut.stop()

@@ -47,6 +47,7 @@ async def test_a_junior_escalates_to_a_senior_or_the_manager_hotline(
         assert (escalated.from_agent, escalated.to_level) == ("agent-1001", level)
         assert [(h.kind, h.agent_id) for h in escalated.entry.history] == [("escalated", "agent-1001")]
         assert "billing dispute" in escalated.entry.history[0].detail
+        await line.until(lambda: bool(line.of(CallEnded, uid)))  # the node hears the hang-up
         (ended,) = line.of(CallEnded, uid)
         assert ended.agent_id == "agent-1002"
         # the caller was told, and the junior's phone was released when the caller left it
