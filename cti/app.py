@@ -100,6 +100,7 @@ NodeExtension = Callable[[CtiNode], contextlib.AbstractAsyncContextManager[None]
 def default_extensions() -> list[NodeExtension]:
     """What every node runs besides the AMI client and the FastAGI server, in start order."""
     from cti.acd.node import acd_extension
+    from cti.api.server import api_extension
     from recordings.archive import recording_extension
 
-    return [recording_extension, acd_extension()]
+    return [recording_extension, acd_extension(), api_extension]

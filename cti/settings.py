@@ -109,6 +109,12 @@ class ApiSettings(Section):
     token_key: str = DEMO_TOKEN_KEY
     token_ttl_s: int = Field(8 * 3600, gt=0)
     login_attempts_per_minute: int = Field(5, gt=0)
+    # bind host:port when the node starts (hotline serve); the demo binds with --web PORT instead
+    listen: bool = False
+    # messages kept per WebSocket client before the oldest are dropped (a slow client)
+    ws_queue_size: int = Field(256, gt=0)
+    # the wallboard is pushed at most this often while the ACD changes, and every 5 s anyway
+    wallboard_interval_s: float = Field(0.5, gt=0)
 
 
 class IvrSettings(Section):

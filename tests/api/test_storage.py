@@ -36,7 +36,6 @@ from cti.storage.users import (
     user_by_username,
     users_by_agent,
 )
-from tests.support.databases import database_url, db_engine, db_sessions, postgres_database  # noqa: F401
 
 Sessions = async_sessionmaker[AsyncSession]
 NOW = datetime(2024, 6, 10, 9, 0, tzinfo=UTC)

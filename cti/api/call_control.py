@@ -1,0 +1,400 @@
+"""Call control from the agent's screen, carried out through AMI on the call's channels.
+
+The dialplan contexts it relies on (``dialplan/extensions.conf``)::
+
+    [hold]             the caller listens to music on hold
+    [agent-park]       the agent's leg waits in silence (caller on hold, or consult over)
+    [agent-consult]    the agent's leg Dials the consulted agent (option g: back to [agent-park])
+    [agent-transfer]   the caller Dials one agent; no answer: back in line ([acd-wait])
+    [conference-join]  the caller joins the bridge of ${CONF_WITH} (BridgeAdd)
+    [acd-wait]         back in line for the ACD (HOTLINE_SKILL says for which skill)
+
+=================  ==========================================================================
+operation          AMI
+=================  ==========================================================================
+hold               Redirect caller → [hold], ExtraChannel agent leg → [agent-park]
+unhold             Bridge caller + agent leg
+hang up            Hangup agent leg (the caller's dialplan then ends); on hold: Hangup caller
+to senior/manager  the ACD's escalation (its telephony sends the caller back in line)
+to a skill         the ACD ends the agent's part; Setvar HOTLINE_SKILL; Redirect caller → [acd-wait]
+to an agent        target paused ``transfer``; the ACD ends the agent's part; Redirect caller →
+                   [agent-transfer] <target's extension>
+consult            target paused ``consult``; Redirect caller → [hold], ExtraChannel agent leg →
+                   [agent-consult] <target's extension>
+consult: cancel    Hangup consult leg; Bridge caller + agent leg
+consult: complete  Bridge caller + consult leg; Hangup agent leg; the ACD ends the agent's part
+conference         Setvar CONF_WITH=<agent leg> on the caller; Redirect caller → [conference-join]
+=================  ==========================================================================
+
+An agent paused by us for a transfer or a consultation is unpaused when their leg of the call ends
+(:mod:`cti.api.call_watch`).  Every operation runs under the call's lock, so two clicks cannot
+interleave.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import structlog
+
+from acd.agent_state import AgentState
+from acd.model import AgentLevel, WaitingCall
+from acd.store import CallPhase
+from cti.ami.client import AmiClient
+from cti.ami.state import Channel
+from cti.api.acd_link import AcdLink
+from cti.api.errors import AgentBusy, BadRequest, CallStateConflict, NoCurrentCall
+from cti.api.live_calls import Consult, LegRole, LiveCall, LiveCalls, agent_leg_of
+from cti.api.metrics import ApiMetrics
+from cti.api.notifier import Hub, agent_topic
+from cti.storage.agent_calls import CallOutcome
+
+__all__ = ["CONSULT_REASON", "OUR_PAUSES", "TRANSFER_REASON", "CallControl"]
+
+log = structlog.get_logger(__name__)
+
+HOLD = "hold"
+PARK = "agent-park"
+CONSULT = "agent-consult"
+TRANSFER = "agent-transfer"
+CONFERENCE = "conference-join"
+WAIT = "acd-wait"
+SKILL_VARIABLE = "HOTLINE_SKILL"
+CONFERENCE_VARIABLE = "CONF_WITH"
+CONSULT_REASON = "consult"
+TRANSFER_REASON = "transfer"
+OUR_PAUSES = frozenset({CONSULT_REASON, TRANSFER_REASON})
+
+# (uniqueid, agent id, outcome): the call is about to leave this agent for this reason
+OutcomeHint = Callable[[str, str, CallOutcome], None]
+
+
+class CallControl:
+    def __init__(
+        self,
+        ami: AmiClient,
+        acd: AcdLink,
+        calls: LiveCalls,
+        hub: Hub,
+        metrics: ApiMetrics,
+        clock: Callable[[], float],
+        outcome_hint: OutcomeHint,
+    ) -> None:
+        self.ami = ami
+        self.acd = acd
+        self.calls = calls
+        self._hub = hub
+        self._metrics = metrics
+        self._clock = clock
+        self._hint = outcome_hint
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    # -- which call ------------------------------------------------------------------------
+    async def current(self, agent_id: str) -> LiveCall:
+        """The call ``agent_id`` holds now; :class:`NoCurrentCall` if none."""
+        call = self.calls.of_agent(agent_id)
+        if call is not None and call.via_acd and not await self._acd_holds(call.caller, agent_id):
+            self.calls.remove(call.caller)
+            call = None
+        if call is not None:
+            return call
+        if not self.acd.present:
+            raise NoCurrentCall("no call")
+        acd = self.acd.service
+        status = await acd.status(agent_id)
+        if status.state is not AgentState.ON_CALL or status.entry_id is None:
+            raise NoCurrentCall("the agent is not on a call", state=status.state.value)
+        record = await acd.store.call(status.entry_id)
+        if record is None or record.phase is not CallPhase.CONNECTED or record.agent_id != agent_id:
+            raise NoCurrentCall("the agent is not on a call")
+        if not isinstance(record.entry, WaitingCall):
+            raise CallStateConflict("call control is for callers' calls, not callbacks")
+        entry = record.entry
+        if self.ami.state.channel(entry.uniqueid) is None:
+            raise NoCurrentCall("the caller's channel is gone")
+        leg = agent_leg_of(self.ami.state, entry.uniqueid)
+        call = LiveCall(entry.uniqueid, agent_id, entry, via_acd=True, started=self._clock())
+        self.calls.add(call)
+        self.calls.set_leg(call, LegRole.AGENT, leg.uniqueid if leg is not None else None)
+        return call
+
+    async def _acd_holds(self, caller: str, agent_id: str) -> bool:
+        if not self.acd.present:
+            return False
+        status = await self.acd.service.status(agent_id)
+        return status.state is AgentState.ON_CALL and status.entry_id == caller
+
+    def _lock(self, caller: str) -> asyncio.Lock:
+        lock = self._locks.get(caller)
+        if lock is None:
+            if len(self._locks) > 10_000:
+                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+            lock = self._locks[caller] = asyncio.Lock()
+        return lock
+
+    # -- operations --------------------------------------------------------------------------
+    async def hold(self, agent_id: str) -> LiveCall:
+        async with self._operation("hold", agent_id) as call:
+            self._expect(call, held=False, consult=False, conference=False)
+            caller, leg = self._channel(call.caller), self._leg(call)
+            await self.ami.redirect(
+                caller.name, HOLD, "s", 1, extra_channel=leg.name, extra_context=PARK, extra_exten="s"
+            )
+            call.held = True
+            return call
+
+    async def unhold(self, agent_id: str) -> LiveCall:
+        async with self._operation("unhold", agent_id) as call:
+            self._expect(call, held=True, consult=False, conference=False)
+            await self._bridge(self._channel(call.caller), self._leg(call))
+            call.held = False
+            return call
+
+    async def hangup(self, agent_id: str) -> LiveCall:
+        async with self._operation("hangup", agent_id) as call:
+            leg = self._leg_or_none(call)
+            if call.held or leg is None:
+                await self.ami.hangup(self._channel(call.caller).name)
+            else:
+                await self.ami.hangup(leg.name)
+            return call
+
+    async def transfer_to_level(self, agent_id: str, level: AgentLevel, note: str) -> LiveCall:
+        async with self._operation(f"transfer-{level.label}", agent_id) as call:
+            self._expect(call, consult=False, conference=False)
+            if not call.via_acd:
+                raise CallStateConflict("only a call from the queue can go back to the queue")
+            leg = self._leg_or_none(call)
+            self._hint(call.caller, agent_id, CallOutcome.ESCALATED)
+            await self.acd.service.escalate(call.caller, agent_id, level, note)
+            self.calls.remove(call.caller)
+            if call.held and leg is not None:
+                await self._hangup_quietly(leg)
+            return call
+
+    async def transfer_to_skill(self, agent_id: str, skill: str) -> LiveCall:
+        async with self._operation("transfer-skill", agent_id) as call:
+            self._expect(call, consult=False, conference=False)
+            caller, leg = self._channel(call.caller), self._leg_or_none(call)
+            await self._release_from_agent(call, agent_id)
+            await self.ami.setvar(SKILL_VARIABLE, skill, caller.name)
+            await self.ami.redirect(caller.name, WAIT, "s", 1)
+            self.calls.remove(call.caller)
+            if call.held and leg is not None:
+                await self._hangup_quietly(leg)
+            return call
+
+    async def transfer_to_agent(self, agent_id: str, target_id: str) -> LiveCall:
+        if target_id == agent_id:
+            raise BadRequest("a call cannot be transferred to its own agent")
+        async with self._operation("transfer-agent", agent_id) as call:
+            self._expect(call, consult=False, conference=False)
+            caller, leg = self._channel(call.caller), self._leg_or_none(call)
+            extension = await self._take_agent(target_id, TRANSFER_REASON)
+            try:
+                await self._release_from_agent(call, agent_id)
+                await self.ami.redirect(caller.name, TRANSFER, extension, 1)
+            except BaseException:
+                await self._give_back(target_id, TRANSFER_REASON)
+                raise
+            self.calls.remove(call.caller)
+            direct = LiveCall(
+                call.caller, target_id, call.entry, via_acd=False, paused_for=TRANSFER_REASON,
+                started=self._clock(), history=[*call.history, f"transfer:{agent_id}"],
+            )  # fmt: skip
+            self.calls.add(direct)
+            self.calls.expect_leg(direct, call.caller, LegRole.AGENT)
+            if call.held and leg is not None:
+                await self._hangup_quietly(leg)
+            self._publish(target_id, "call.transferred", direct, from_agent=agent_id)
+            return call
+
+    async def consult(self, agent_id: str, target_id: str) -> LiveCall:
+        if target_id == agent_id:
+            raise BadRequest("an agent cannot consult themselves")
+        async with self._operation("consult", agent_id) as call:
+            self._expect(call, consult=False, conference=False)
+            caller, leg = self._channel(call.caller), self._leg(call)
+            extension = await self._take_agent(target_id, CONSULT_REASON)
+            call.consult = Consult(target_id, extension)
+            self.calls.expect_leg(call, leg.uniqueid, LegRole.CONSULT)
+            try:
+                if call.held:
+                    await self.ami.redirect(leg.name, CONSULT, extension, 1)
+                else:
+                    await self.ami.redirect(
+                        caller.name, HOLD, "s", 1,
+                        extra_channel=leg.name, extra_context=CONSULT, extra_exten=extension,
+                    )  # fmt: skip
+            except BaseException:
+                call.consult = None
+                await self._give_back(target_id, CONSULT_REASON)
+                raise
+            call.held = True
+            self._publish(target_id, "call.consulted", call, from_agent=agent_id)
+            return call
+
+    async def cancel_consult(self, agent_id: str) -> LiveCall:
+        async with self._operation("consult-cancel", agent_id) as call:
+            consult = self._consulting(call)
+            if consult.leg is not None and (gone := self.ami.state.channel(consult.leg)) is not None:
+                await self._hangup_quietly(gone)
+            await self._bridge(self._channel(call.caller), self._leg(call))
+            self.calls.set_leg(call, LegRole.CONSULT, None)
+            call.consult, call.held = None, False
+            await self._give_back(consult.agent_id, CONSULT_REASON)
+            return call
+
+    async def complete_consult(self, agent_id: str) -> LiveCall:
+        async with self._operation("consult-complete", agent_id) as call:
+            consult = self._consulting(call, answered=True)
+            assert consult.leg is not None
+            target_leg = self._channel(consult.leg)
+            leg = self._leg_or_none(call)
+            await self._bridge(self._channel(call.caller), target_leg)
+            if leg is not None:
+                await self._hangup_quietly(leg)
+            await self._release_from_agent(call, agent_id)
+            self.calls.set_leg(call, LegRole.CONSULT, None)
+            call.consult, call.held, call.via_acd = None, False, False
+            call.paused_for = CONSULT_REASON
+            call.history.append(f"consult-complete:{agent_id}")
+            self.calls.set_agent(call, consult.agent_id)
+            self.calls.set_leg(call, LegRole.AGENT, target_leg.uniqueid)
+            self._publish(consult.agent_id, "call.transferred", call, from_agent=agent_id)
+            return call
+
+    async def conference(self, agent_id: str) -> LiveCall:
+        async with self._operation("conference", agent_id) as call:
+            self._consulting(call, answered=True)
+            caller, leg = self._channel(call.caller), self._leg(call)
+            await self.ami.setvar(CONFERENCE_VARIABLE, leg.name, caller.name)
+            await self.ami.redirect(caller.name, CONFERENCE, "s", 1)
+            call.conference, call.held = True, False
+            return call
+
+    # -- pieces ------------------------------------------------------------------------------
+    def _operation(self, name: str, agent_id: str) -> _Operation:
+        return _Operation(self, name, agent_id)
+
+    def _expect(
+        self,
+        call: LiveCall,
+        *,
+        held: bool | None = None,
+        consult: bool | None = None,
+        conference: bool | None = None,
+    ) -> None:
+        if held is not None and call.held != held:
+            raise CallStateConflict("the caller is on hold" if call.held else "the caller is not on hold")
+        if consult is not None and (call.consult is not None) != consult:
+            raise CallStateConflict("a consultation is under way" if call.consult else "no consultation")
+        if conference is not None and call.conference != conference:
+            raise CallStateConflict("the call is a conference" if call.conference else "not a conference")
+        if call.agent_leg is None and not call.via_acd:
+            raise CallStateConflict("the call is still ringing")
+
+    def _consulting(self, call: LiveCall, *, answered: bool = False) -> Consult:
+        if call.consult is None or call.conference:
+            raise CallStateConflict("no consultation under way")
+        if answered and (not call.consult.answered or call.consult.leg is None):
+            raise CallStateConflict("the consulted agent has not answered")
+        return call.consult
+
+    def _channel(self, uniqueid: str) -> Channel:
+        channel = self.ami.state.channel(uniqueid)
+        if channel is None:
+            raise CallStateConflict("that party has left the call")
+        return channel
+
+    def _leg(self, call: LiveCall) -> Channel:
+        leg = self._leg_or_none(call)
+        if leg is None:
+            raise CallStateConflict("the agent's phone is not on the call")
+        return leg
+
+    def _leg_or_none(self, call: LiveCall) -> Channel | None:
+        return None if call.agent_leg is None else self.ami.state.channel(call.agent_leg)
+
+    async def _bridge(self, a: Channel, b: Channel) -> None:
+        await self.ami.action("Bridge", Channel1=a.name, Channel2=b.name, Tone="no")
+
+    async def _hangup_quietly(self, channel: Channel) -> None:
+        try:
+            await self.ami.hangup(channel.name)
+        except Exception as exc:  # already gone: nothing to do
+            log.info("api call control: hang-up of a leg failed", uniqueid=channel.uniqueid, error=repr(exc))
+
+    async def _release_from_agent(self, call: LiveCall, agent_id: str) -> None:
+        """The ACD's connected call ends for ``agent_id`` (they go to wrap-up)."""
+        if call.via_acd and self.acd.present:
+            self._hint(call.caller, agent_id, CallOutcome.TRANSFERRED)
+            await self.acd.service.call_hung_up(call.caller)
+
+    async def _take_agent(self, agent_id: str, reason: str) -> str:
+        """Pause an available agent for a transfer or consultation; their extension."""
+        acd = self.acd.service
+        agent = await acd.agent(agent_id)
+        status = await acd.status(agent_id)
+        if status.state is not AgentState.AVAILABLE:
+            raise AgentBusy(f"agent {agent_id} is not available", state=status.state.value)
+        paused = await self.acd.moves.pause(agent_id, reason)
+        if paused.state is not AgentState.PAUSED:
+            await self.acd.moves.unpause(agent_id)
+            raise AgentBusy(f"agent {agent_id} was just given a call", state=paused.state.value)
+        return agent.extension
+
+    async def _give_back(self, agent_id: str, reason: str) -> None:
+        await give_back(self.acd, agent_id, reason)
+
+    def _publish(self, agent_id: str, kind: str, call: LiveCall, **extra: object) -> None:
+        self._hub.publish(agent_topic(agent_id), kind, {**call.view(), **extra})
+
+
+async def give_back(acd: AcdLink, agent_id: str, reason: str) -> None:
+    """Unpause an agent we paused for ``reason``, unless someone paused them since for another."""
+    if not acd.present:
+        return
+    try:
+        status = await acd.service.status(agent_id)
+        if status.state is AgentState.PAUSED and status.reason == reason:
+            await acd.moves.unpause(agent_id)
+    except Exception as exc:
+        log.warning("api: could not unpause agent", agent=agent_id, error=repr(exc))
+
+
+class _Operation:
+    """``async with control._operation(name, agent) as call``: the agent's call, locked; the
+    outcome counted and the agent's page told of the call's new state."""
+
+    def __init__(self, control: CallControl, name: str, agent_id: str) -> None:
+        self._control = control
+        self._name = name
+        self._agent_id = agent_id
+        self._lock: asyncio.Lock | None = None
+        self._call: LiveCall | None = None
+
+    async def __aenter__(self) -> LiveCall:
+        call = await self._control.current(self._agent_id)
+        self._lock = self._control._lock(call.caller)
+        await self._lock.acquire()
+        self._call = call
+        return call
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        assert self._lock is not None and self._call is not None
+        self._lock.release()
+        result = "ok" if exc is None else type(exc).__name__
+        self._control._metrics.call_control.labels(self._name, result).inc()
+        log.info(
+            "api call control",
+            operation=self._name,
+            agent=self._agent_id,
+            uniqueid=self._call.caller,
+            result=result,
+        )
+        if exc is None:
+            self._control._publish(self._agent_id, "call.updated", self._call, operation=self._name)

@@ -1,0 +1,79 @@
+"""What anyone may fetch: the three pages and their static files, the OpenAPI document, the
+Prometheus metrics and the WebSocket (which authenticates with its first message).
+
+The pages are static HTML shells with a small script each (``pages/``): they sign in with the
+API, then render from the API and the WebSocket.  Labels are in Chinese and English.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from cti.api.keys import OPENAPI, REGISTRY
+from cti.api.routes import PublicRoute, json_response
+from cti.api.websocket import websocket
+
+__all__ = ["PAGES_DIR", "PUBLIC_ROUTES"]
+
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
+_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".svg": "image/svg+xml"}
+
+
+def _page(name: str) -> PublicRoute:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(
+            PAGES_DIR / f"{name}.html", headers={"Content-Type": "text/html; charset=utf-8"}
+        )
+
+    return PublicRoute(
+        "GET", f"/{name}", f"page.{name}", handler, f"The {name} page", "pages", in_document=False
+    )
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/agent")
+
+
+async def static(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    path = (PAGES_DIR / "static" / name).resolve()
+    if path.parent != (PAGES_DIR / "static").resolve() or not path.is_file() or path.suffix not in _TYPES:
+        raise web.HTTPNotFound()
+    return web.FileResponse(
+        path, headers={"Content-Type": f"{_TYPES[path.suffix]}; charset=utf-8", "Cache-Control": "no-cache"}
+    )
+
+
+async def openapi(request: web.Request) -> web.StreamResponse:
+    return json_response(request.app[OPENAPI])
+
+
+async def metrics(request: web.Request) -> web.StreamResponse:
+    return web.Response(
+        body=generate_latest(request.app[REGISTRY]), headers={"Content-Type": CONTENT_TYPE_LATEST}
+    )
+
+
+PUBLIC_ROUTES = [
+    PublicRoute("GET", "/", "page.index", index, "To the agent page", "pages", in_document=False),
+    _page("agent"),
+    _page("wallboard"),
+    _page("qa"),
+    PublicRoute(
+        "GET",
+        "/static/{name}",
+        "page.static",
+        static,
+        "Scripts and styles of the pages",
+        "pages",
+        in_document=False,
+    ),
+    PublicRoute("GET", "/api/openapi.json", "openapi", openapi, "This document", "meta"),
+    PublicRoute("GET", "/metrics", "metrics", metrics, "Prometheus metrics of the node", "meta"),
+    PublicRoute(
+        "GET", "/api/ws", "websocket", websocket, "WebSocket feed; first message {type: auth, token}", "meta"
+    ),
+]

@@ -1,0 +1,141 @@
+"""Tickets: ``/api/tickets/...`` (scope checked by :class:`cti.api.ticket_desk.TicketDesk`)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from cti.api.errors import BadRequest
+from cti.api.keys import TICKETS
+from cti.api.roles import Permission, Principal
+from cti.api.routes import Route, json_response, read_body
+from cti.api.schemas import CloseTicketBody, CreateTicketBody, DispatchBody, NoteBody, UpdateTicketBody
+
+__all__ = ["ROUTES"]
+
+READ = Permission.TICKET_READ
+WRITE = Permission.TICKET_WRITE
+
+
+def _limit(request: web.Request) -> int:
+    text = request.query.get("limit", "50")
+    if not text.isdigit():
+        raise BadRequest("limit is a number")
+    return int(text)
+
+
+async def search(request: web.Request, who: Principal) -> web.StreamResponse:
+    tickets = await request.app[TICKETS].search(
+        who, status=request.query.get("status"), caller=request.query.get("caller"), limit=_limit(request)
+    )
+    return json_response({"tickets": tickets})
+
+
+async def get(request: web.Request, who: Principal) -> web.StreamResponse:
+    return json_response(await request.app[TICKETS].get(who, request.match_info["number"]))
+
+
+async def create(request: web.Request, who: Principal) -> web.StreamResponse:
+    body = await read_body(request, CreateTicketBody)
+    return json_response(await request.app[TICKETS].create(who, body), status=201)
+
+
+async def update(request: web.Request, who: Principal) -> web.StreamResponse:
+    body = await read_body(request, UpdateTicketBody)
+    return json_response(await request.app[TICKETS].update(who, request.match_info["number"], body))
+
+
+async def dispatch(request: web.Request, who: Principal) -> web.StreamResponse:
+    body = await read_body(request, DispatchBody)
+    desk = request.app[TICKETS]
+    return json_response(await desk.dispatch(who, request.match_info["number"], body.department, body.note))
+
+
+async def chase(request: web.Request, who: Principal) -> web.StreamResponse:
+    body = await read_body(request, NoteBody)
+    return json_response(await request.app[TICKETS].chase(who, request.match_info["number"], body.note))
+
+
+async def return_(request: web.Request, who: Principal) -> web.StreamResponse:
+    body = await read_body(request, NoteBody)
+    return json_response(await request.app[TICKETS].return_(who, request.match_info["number"], body.note))
+
+
+async def close(request: web.Request, who: Principal) -> web.StreamResponse:
+    body = await read_body(request, CloseTicketBody)
+    return json_response(await request.app[TICKETS].close(who, request.match_info["number"], body.resolution))
+
+
+T = "/api/tickets/{number}"
+ROUTES = [
+    Route(
+        "GET",
+        "/api/tickets",
+        "tickets.search",
+        search,
+        READ,
+        "Tickets in my scope (newest first)",
+        "tickets",
+        query=("status", "caller", "limit"),
+    ),
+    Route(
+        "POST",
+        "/api/tickets",
+        "tickets.create",
+        create,
+        WRITE,
+        "Open a ticket (default caller: my current call's)",
+        "tickets",
+        CreateTicketBody,
+    ),
+    Route("GET", T, "tickets.get", get, READ, "A ticket and its history", "tickets"),
+    Route(
+        "PATCH",
+        T,
+        "tickets.update",
+        update,
+        WRITE,
+        "Change a ticket's description, severity or category, or add a note",
+        "tickets",
+        UpdateTicketBody,
+    ),
+    Route(
+        "POST",
+        T + "/dispatch",
+        "tickets.dispatch",
+        dispatch,
+        WRITE,
+        "Dispatch to a department (派单)",
+        "tickets",
+        DispatchBody,
+    ),
+    Route(
+        "POST",
+        T + "/chase",
+        "tickets.chase",
+        chase,
+        WRITE,
+        "Chase the department (追单)",
+        "tickets",
+        NoteBody,
+    ),
+    Route(
+        "POST",
+        T + "/return",
+        "tickets.returned",
+        return_,
+        WRITE,
+        "Record the department's return (退单)",
+        "tickets",
+        NoteBody,
+    ),
+    Route(
+        "POST",
+        T + "/close",
+        "tickets.close",
+        close,
+        WRITE,
+        "Close with a resolution (after dispatch: a senior's review)",
+        "tickets",
+        CloseTicketBody,
+    ),
+]

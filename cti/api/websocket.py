@@ -1,0 +1,130 @@
+"""``GET /api/ws``: the browser's live feed.
+
+The client's first message authenticates (``{"type": "auth", "token": "..."}``, within
+``AUTH_TIMEOUT_S``), so tokens never appear in URLs or access logs.  Topics follow the role:
+agents get their own agent topic; supervisors and QA their floor and wallboard (their
+prefecture's, or the province's); everyone their own user topic.  The server answers
+``hello`` with the topics, then a first snapshot (the agent's state, the wallboard), then
+events as they happen.  The socket is closed when the token expires.
+
+Each connection has a bounded queue (:mod:`cti.api.notifier`); its writer sends from it, its
+reader only watches for the close.  A client that reads too slowly loses old messages, never
+holds anyone else up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import structlog
+from aiohttp import WSMsgType, web
+
+from cti.api.auth import Session
+from cti.api.errors import ApiError
+from cti.api.keys import AUTH, DESK, HUB, METRICS, WALLBOARD
+from cti.api.notifier import Subscriber, agent_topic, dumps, user_topic, wallboard_topics
+from cti.api.roles import Permission, Principal
+
+__all__ = ["topics_for", "websocket"]
+
+log = structlog.get_logger(__name__)
+
+AUTH_TIMEOUT_S = 10.0
+HEARTBEAT_S = 20.0
+
+
+def topics_for(who: Principal) -> list[str]:
+    topics = [user_topic(who.user_id)]
+    if who.agent_id is not None and who.may(Permission.AGENT_DESK):
+        topics.append(agent_topic(who.agent_id))
+    if who.may(Permission.FLOOR_READ):
+        scope = who.scope
+        topics.append(f"floor:{scope or 'province'}")
+        topics.append(wallboard_topics(scope))
+    return topics
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=16 * 1024)
+    await ws.prepare(request)
+    session = await _authenticate(request, ws)
+    if session is None:
+        return ws
+    who = session.principal
+    app = request.app
+    hub, metrics = app[HUB], app[METRICS]
+    topics = topics_for(who)
+    sub = hub.subscribe(topics)
+    metrics.ws_clients.inc()
+    log.info("api websocket open", user_id=who.user_id)
+    try:
+        await ws.send_str(dumps({"type": "hello", "data": {"topics": topics, "user_id": who.user_id}}))
+        for kind, data in await _snapshot(app, who):
+            sub.offer(dumps({"type": kind, "ts": 0, "data": data}))
+        writer = asyncio.create_task(_write(ws, sub, metrics.ws_sent.inc), name="ws writer")
+        reader = asyncio.create_task(_read(ws), name="ws reader")
+        expiry = asyncio.get_running_loop().time() + max(0.0, session.expires_at - app[AUTH].now())
+        done, _ = await asyncio.wait(
+            [writer, reader], timeout=max(0.0, expiry - asyncio.get_running_loop().time()),
+            return_when=asyncio.FIRST_COMPLETED,
+        )  # fmt: skip
+        for task in (writer, reader):
+            task.cancel()
+        await asyncio.gather(writer, reader, return_exceptions=True)
+        if not done:
+            await ws.close(code=4401, message=b"token expired")
+    finally:
+        hub.unsubscribe(sub)
+        metrics.ws_clients.dec()
+        if not ws.closed:
+            await ws.close()
+        log.info("api websocket closed", user_id=who.user_id, dropped=sub.dropped)
+    return ws
+
+
+async def _authenticate(request: web.Request, ws: web.WebSocketResponse) -> Session | None:
+    try:
+        async with asyncio.timeout(AUTH_TIMEOUT_S):
+            msg = await ws.receive()
+    except TimeoutError:
+        await ws.close(code=4401, message=b"authenticate first")
+        return None
+    if msg.type is not WSMsgType.TEXT:
+        await ws.close(code=4401, message=b"authenticate first")
+        return None
+    try:
+        data = json.loads(msg.data)
+        token = data.get("token") if isinstance(data, dict) and data.get("type") == "auth" else None
+        return request.app[AUTH].session(token if isinstance(token, str) else None)
+    except (ValueError, ApiError) as exc:
+        error_id = exc.error_id if isinstance(exc, ApiError) else "request-invalid"
+        await ws.send_str(dumps({"type": "error", "data": {"error_id": error_id}}))
+        await ws.close(code=4401, message=b"not authenticated")
+        return None
+
+
+async def _snapshot(app: web.Application, who: Principal) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    try:
+        if who.agent_id is not None and who.may(Permission.AGENT_DESK):
+            out.append(("agent.state", await app[DESK].state(who)))
+        if who.may(Permission.FLOOR_READ):
+            out.append(("wallboard", app[WALLBOARD].snapshot(who.scope)))
+    except ApiError:
+        pass  # no ACD on this node, or no such agent: the events will tell
+    return out
+
+
+async def _write(ws: web.WebSocketResponse, sub: Subscriber, sent: Any) -> None:
+    while not ws.closed:
+        text = await sub.next()
+        await ws.send_str(text)
+        sent()
+
+
+async def _read(ws: web.WebSocketResponse) -> None:
+    async for msg in ws:
+        if msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
+            return
