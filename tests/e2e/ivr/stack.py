@@ -1,14 +1,13 @@
 """The whole hotline in one process for the IVR end-to-end tests.
 
 ``hotline sim`` (:class:`sim.main.Simulator`) runs the SHIPPED dialplan ``dialplan/extensions.conf``
-at :data:`SPEED` times real time with placeholder prompts; our :class:`cti.app.CtiNode` (storage,
-AMI client, FastAGI server with the ``ivr`` route) serves it.  The node runs no extensions: in
-place of the ACD, its ``acd-wait`` route reads the hand-off variables the way the ACD does
-(GET VARIABLE) and hangs up, so a call ends once it has been handed over.  A test places a
-scripted caller (:class:`sim.callers.CallerScript`) on the hotline number and gets back a
-:class:`FinishedCall`: what the caller heard (from the AMI ``AGIExecStart`` events the node's
-AMI client received, and from the simulated channel), the channel variables at the end, what
-the ACD's route read, and the IVR record, its steps and the tickets the call left behind.
+at :data:`SPEED` times real time with placeholder prompts; our CTI node (:mod:`tests.e2e.ivr.node`:
+``CtiNode`` with the ``ivr`` route, and an ``acd-wait`` route reading the hand-off as the ACD
+would) serves it.  A test places a scripted caller (:class:`sim.callers.CallerScript`) on
+the hotline number and gets back a :class:`FinishedCall`: what the caller heard (from the AMI
+``AGIExecStart`` events the node's AMI client received, and from the simulated channel), the
+channel variables at the end, what the ACD's route read, and the IVR record, its steps and the
+tickets the call left behind.
 """
 
 from __future__ import annotations
@@ -19,21 +18,18 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cti.agi.session import AgiSession
 from cti.ami.protocol import AmiMessage
-from cti.app import CtiNode
-from cti.settings import AgiSettings, AmiSettings, Settings, StorageSettings
-from cti.storage.ivr_records import IvrSession, IvrStep, ivr_steps
+from cti.settings import AmiSettings
+from cti.storage.ivr_records import IvrSession, IvrStep
 from cti.storage.tickets import Ticket
-from ivr.handoff import VARIABLES
 from sim.ami.server import AmiUser
 from sim.callers import Caller, CallerScript, KeyStep
 from sim.channel import Channel
 from sim.main import Simulator, SimulatorConfig
 from tests.e2e.ivr.heard import as_files, digit_waits, media_commands
+from tests.e2e.ivr.node import HandoffSeen, IvrNode, ivr_node
 from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[3]
@@ -53,7 +49,7 @@ class FinishedCall:
     steps: list[IvrStep]
     tickets: list[Ticket]  # opened during this call (by its IVR record)
     variables: dict[str, str] = field(default_factory=dict)  # the channel's, at the end
-    acd_saw: dict[str, str | None] | None = None  # hand-off variables, read in acd-wait
+    acd_saw: HandoffSeen | None = None  # hand-off variables, read in acd-wait
 
     @property
     def channel(self) -> Channel:
@@ -88,61 +84,33 @@ class FinishedCall:
 @dataclass
 class HotlineStack:
     sim: Simulator
-    node: CtiNode
-    acd_saw: dict[str, dict[str, str | None]]  # uniqueid -> what the acd-wait route read
+    ivr: IvrNode
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:
-        return self.node.sessions
+        return self.ivr.sessions
 
     async def call(
         self, number: str, *steps: KeyStep, on_start: Callable[[Caller], None] | None = None
     ) -> FinishedCall:
         """Place a call from ``number`` to the hotline, let it run to its end, collect it."""
-        events = self.node.ami.subscribe("*")
+        events = self.ivr.node.ami.subscribe("*")
         try:
             caller = self.sim.call(CallerScript(number=number, dial=HOTLINE_NUMBER, steps=steps))
-            assert caller.record is not None
+            assert caller.record is not None and caller.channel is not None
             uid = caller.record.uniqueid
             if on_start is not None:
                 on_start(caller)
             async with asyncio.timeout(CALL_LIMIT_S):
                 commands = await _agi_commands_until_hangup(events, uid)
-                record = await self._closed_record(uid)
+                record = await self.ivr.closed_record(uid)
         finally:
             events.close()
-        async with self.sessions() as db:
-            tickets = list(
-                (
-                    await db.execute(
-                        select(Ticket).where(Ticket.ivr_session_id == record.id).order_by(Ticket.id)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            steps_done = await ivr_steps(db, record.id)
-        assert caller.channel is not None
+        steps_done, tickets = await self.ivr.left_behind(record)
+        variables = dict(caller.channel.variables)
         return FinishedCall(
-            caller,
-            uid,
-            commands,
-            record,
-            steps_done,
-            tickets,
-            dict(caller.channel.variables),
-            self.acd_saw.get(uid),
+            caller, uid, commands, record, steps_done, tickets, variables, self.ivr.acd_saw.get(uid)
         )
-
-    async def _closed_record(self, uniqueid: str) -> IvrSession:
-        """The call's IVR record once the handler has closed it (it may finish after the hang-up)."""
-        while True:
-            async with self.sessions() as db:
-                stmt = select(IvrSession).where(IvrSession.uniqueid == uniqueid)
-                record = (await db.execute(stmt)).scalar_one_or_none()
-            if record is not None and record.outcome is not None:
-                return record
-            await asyncio.sleep(0.02)
 
 
 async def _agi_commands_until_hangup(events: AsyncIterator[AmiMessage], uniqueid: str) -> list[str]:
@@ -172,19 +140,7 @@ async def hotline_stack(
         spool_dir=sounds.parent / "spool",
         agi=f"127.0.0.1:{agi_port}",
     )
-    acd_saw: dict[str, dict[str, str | None]] = {}
-
-    async def acd_stand_in(session: AgiSession) -> None:
-        """What the ACD does first with a caller the IVR queued: read the hand-off."""
-        acd_saw[session.env.uniqueid] = {name: await session.get_variable(name) for name in VARIABLES}
-        await session.hangup()
-
     async with Simulator(config) as sim:
-        settings = Settings(
-            storage=StorageSettings(url=database_url),
-            ami=AmiSettings(host="127.0.0.1", port=sim.ami_port, username=AMI_USER, secret=AMI_SECRET),
-            agi=AgiSettings(host="127.0.0.1", port=agi_port, drain_timeout_s=1.0),
-        )
-        async with CtiNode.running(settings, extra_routes={"acd-wait": acd_stand_in}, extensions=[]) as node:
-            await node.ami.wait_connected(timeout_s=10)
-            yield HotlineStack(sim, node, acd_saw)
+        ami = AmiSettings(host="127.0.0.1", port=sim.ami_port, username=AMI_USER, secret=AMI_SECRET)
+        async with ivr_node(database_url, ami, agi_port) as node:
+            yield HotlineStack(sim, node)

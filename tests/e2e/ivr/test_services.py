@@ -12,15 +12,14 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 
-from cti.storage.billing import Bill, Charge, Service, bill_for, billing_period
-from cti.storage.customers import Customer
 from cti.storage.ivr_records import IvrOutcome
 from cti.storage.ticket_lifecycle import TicketKind, TicketStatus
 from cti.storage.tickets import Ticket, time_limits
 from ivr.handoff import AgentLevel, Handoff
 from sim.callers import KeyStep
+from tests.e2e.ivr.accounts import KNOWN_CHARGES_HEARD, known_bill_heard, set_known_bill
 from tests.e2e.ivr.conftest import hotline_today
 from tests.e2e.ivr.stack import FinishedCall, HotlineStack
 
@@ -79,77 +78,16 @@ async def test_consultation_reads_the_knowledge_of_a_topic_then_queues_for_an_ag
 
 
 async def test_bill_query_reads_balance_bill_and_charges_back(stack: HotlineStack) -> None:
-    today = hotline_today()
-    async with stack.sessions() as db:
-        customer = (await db.execute(select(Customer).where(Customer.number == "13800000001"))).scalar_one()
-        assert customer.account_id is not None
-        bill = await bill_for(db, customer.account_id, billing_period(today))
-        assert bill is not None
-        due = bill.due_date
-        await db.execute(
-            update(Bill)
-            .where(Bill.id == bill.id)
-            .values(
-                amount_due_fen=15020,
-                mobile_fen=9020,
-                internet_fen=6000,
-                ip_fen=0,
-                long_distance_fen=0,
-                local_fen=0,
-                paging_fen=0,
-            )
-        )
-        await db.execute(delete(Charge).where(Charge.account_id == customer.account_id))
-        for at, service, fen in (
-            (datetime(2024, 6, 3, 2, 0, tzinfo=UTC), Service.MOBILE, 250),
-            (datetime(2024, 6, 1, 2, 0, tzinfo=UTC), Service.LONG_DISTANCE, 1205),
-        ):
-            db.add(
-                Charge(
-                    account_id=customer.account_id,
-                    occurred_at=at,
-                    service=service,
-                    description="e2e",
-                    amount_fen=fen,
-                )
-            )
-        await db.commit()
-
+    due = await set_known_bill(stack.sessions, "13800000001", hotline_today())
     call = await stack.call("13800000001", keys("2"), keys("123456#"), keys("1"))
-
     assert_heard(
         call,
         [
             *INTRO,
             "hotline/enter_pin",
-            # balance 123.45 yuan (the demo account): 123元4角5分
-            "hotline/bill_balance-1",
-            *(
-                "number:123",
-                "hotline/unit_yuan",
-                "number:4",
-                "hotline/unit_jiao",
-                "number:5",
-                "hotline/unit_fen",
-            ),
-            # this month's bill, 150.20 yuan, due on the 15th of next month
-            "hotline/bill_due-1",
-            *("number:150", "hotline/unit_yuan", "number:2", "hotline/unit_jiao"),
-            "hotline/bill_due-2",
-            *(f"number:{due.month}", "hotline/date_md-1", f"number:{due.day}", "hotline/date_md-2"),
-            "hotline/bill_due-3",
-            # by service, only those with something to pay
-            "hotline/bill_services",
-            *("hotline/svc_mobile", "number:90", "hotline/unit_yuan", "number:2", "hotline/unit_jiao"),
-            *("hotline/svc_internet", "number:60", "hotline/unit_yuan"),
+            *known_bill_heard(due),
             "hotline/bill_menu",
-            # 1: the latest charges, newest first (12元零5分 says the zero)
-            "hotline/charges_intro",
-            *("number:6", "hotline/date_md-1", "number:3", "hotline/date_md-2"),
-            *("hotline/svc_mobile", "number:2", "hotline/unit_yuan", "number:5", "hotline/unit_jiao"),
-            *("number:6", "hotline/date_md-1", "number:1", "hotline/date_md-2"),
-            "hotline/svc_long_distance",
-            *("number:12", "hotline/unit_yuan", "number:0", "number:5", "hotline/unit_fen"),
+            *KNOWN_CHARGES_HEARD,  # 1: the latest charges, newest first
             # then silence: asked once more, then goodbye
             "hotline/charges_menu",
             "hotline/no_input",
@@ -162,7 +100,7 @@ async def test_bill_query_reads_balance_bill_and_charges_back(stack: HotlineStac
     assert call.waits == [5000, 5000, *[3000] * 6, 5000, 5000, 5000]  # menu, PIN digits, menus
     assert call.variables["HOTLINE_OUTCOME"] == "selfserved" and "HOTLINE_SKILL" not in call.variables
     assert call.record.outcome is IvrOutcome.SELF_SERVED and call.record.path == "main>2>charges"
-    assert call.record.customer_id == customer.id and call.tickets == []
+    assert call.record.customer_id == 1 and call.tickets == []  # 13800000001, the first demo customer
     # the PIN is checked, masked in the record and never sent anywhere
     assert call.step("bill_pin").keys == "******" and call.step("bill_check_pin").result == "ok"
     assert not [line for line in call.commands if "123456" in line.replace("0123456789*#", "")]
