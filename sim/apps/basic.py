@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.channel import AST_STATE_BUSY, AST_STATE_RINGING, AST_STATE_UP, Channel, WakeReason
+from sim.channel import AST_STATE_BUSY, AST_STATE_RING, AST_STATE_RINGING, AST_STATE_UP, Channel, WakeReason
 from sim.dialplan.args import is_true, parse_goto, parse_gotoif, split_app_args
+from sim.dialplan.ctext import atoi
 
 if TYPE_CHECKING:
     from sim.pbx import Pbx
@@ -19,9 +20,28 @@ def _seconds(text: str, default: float = 0.0) -> float:
 
 
 async def app_answer(pbx: Pbx, chan: Channel, data: str) -> int:
-    if chan.state != AST_STATE_UP:
-        await pbx.answer(chan)
-    return 0
+    """``Answer([delay])``: a ringing channel is answered, then Asterisk waits for its first media
+    frame for up to max(delay, 500) ms (``__ast_answer``); a key press ends the wait unless a delay
+    was given, and stays queued for the next application."""
+    if chan.state == AST_STATE_UP:
+        return 0
+    ringing = chan.state in (AST_STATE_RING, AST_STATE_RINGING)
+    await pbx.answer(chan)
+    if not ringing:
+        return 0
+    delay_ms = max(0, atoi(data)) if data.strip() else 0
+    deadline = pbx.clock.elapsed() + max(delay_ms, 500) / 1000
+    keys: list[str] = []
+    while (left := deadline - pbx.clock.elapsed()) > 0:
+        wake = await chan.wait(left, "0123456789*#ABCD")
+        if wake.reason is WakeReason.DIGIT and wake.digit is not None:
+            keys.append(wake.digit)
+            if not delay_ms:
+                break
+        elif wake.reason is not WakeReason.DIGIT:
+            break
+    chan._digits.extendleft(reversed(keys))  # the frames read go back to the channel (ast_queue_frame_head)
+    return -1 if chan.hungup else 0
 
 
 async def app_wait(pbx: Pbx, chan: Channel, data: str) -> int:

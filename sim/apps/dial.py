@@ -160,7 +160,6 @@ async def _connect(
         caller.cdr.dstchannel = callee.name
     if caller.state != AST_STATE_UP:
         await pbx.answer(caller)
-    answered = pbx.clock.elapsed()
     if "A" in params:
         try:
             for name in params["A"].split("&"):
@@ -194,11 +193,13 @@ async def _connect(
     callee_hung_up = callee.hungup
     if caller.bridge is bridge:
         pbx.leave_bridge(caller)
-    now = pbx.clock.elapsed()
-    caller.set_variable("ANSWEREDTIME", str(int(now - answered)))
-    caller.set_variable("ANSWEREDTIME_MS", str(int((now - answered) * 1000)))
-    caller.set_variable("DIALEDTIME", str(int(now - started)))
-    caller.set_variable("DIALEDTIME_MS", str(int((now - started) * 1000)))
+    # app_dial: the caller's time since it was answered, and since it was created
+    up_s = pbx.clock.now() - (caller.answered_at or pbx.clock.now())
+    age_s = pbx.clock.now() - caller.created
+    caller.set_variable("ANSWEREDTIME", str(int(up_s)))
+    caller.set_variable("ANSWEREDTIME_MS", str(int(up_s * 1000)))
+    caller.set_variable("DIALEDTIME", str(int(age_s)))
+    caller.set_variable("DIALEDTIME_MS", str(int(age_s * 1000)))
     if callee.bridge is bridge:
         pbx.leave_bridge(callee)
     if not bridge.destroyed:
