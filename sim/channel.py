@@ -39,6 +39,7 @@ CAUSE_TEXT = {
     18: "No user responding",
     19: "User alerting, no answer",
     21: "Call Rejected",
+    26: "Answered elsewhere",
     27: "Destination out of order",
     34: "Circuit/channel congestion",
     38: "Network out of order",
