@@ -27,6 +27,8 @@ from sim.ids import IdAllocator
 from sim.media import SoundLibrary
 from sim.pbx import Pbx
 from sim.phones import Phone, PhoneProfile
+from sim.queue_config import load_queues
+from sim.queue_module import install_queues
 from sim.scenario import Scenario, call_plan, load_scenario
 
 log = structlog.get_logger(__name__)
@@ -51,6 +53,7 @@ class SimulatorConfig:
     seed: int = 0
     uniqueid_start: int = 1
     channel_sequence_start: int = 1
+    queues: Path | None = None  # queues.conf; None: the one beside the dialplan
 
 
 class Simulator:
@@ -67,6 +70,7 @@ class Simulator:
             agi_override=c.agi,
         )
         self.pbx.globals.update(c.globals)
+        install_queues(self.pbx, load_queues(c.queues or c.dialplan.parent / "queues.conf"))
         self.ami = AmiServer(self.pbx, c.users, host=c.host, port=c.ami_port)
         self.phones: dict[str, Phone] = {}
         self.callers: list[Caller] = []

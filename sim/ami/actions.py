@@ -80,6 +80,9 @@ class ActionRunner:
             "userevent": ("user", self.user_event),
             "listcommands": (None, self.list_commands),
         }
+        from sim.ami.queue_actions import register
+
+        register(self)
 
     async def run(self, session: AmiSession, message: AmiMessage) -> None:
         name = (message.get("Action") or "").strip()
