@@ -47,6 +47,8 @@ async def participate(pbx: Pbx, chan: Channel, bridge: Bridge) -> None:
         await bridge.changed.wait()
     if chan.bridge is bridge:
         pbx.leave_bridge(chan)
+    if not bridge.channels and not bridge.destroyed:
+        bridge.destroy()  # the last one out
     if not chan.driven and not chan.dead and chan.pending_goto is None:
         if chan.hangupcause == 0:
             chan.hangupcause = 16

@@ -366,7 +366,9 @@ class Pbx:
             chan.request_goto(location)
         else:
             # nothing runs this channel (e.g. the called party of a Dial): it leaves its
-            # bridge now and gets a dialplan of its own
+            # bridge now and gets a dialplan of its own (driven from now on, so the Dial that
+            # called it does not hang it up as it would a called party left behind)
+            chan.driven = True
             if chan.bridge is not None:
                 self.leave_bridge(chan)
             chan.context, chan.exten, chan.priority = location.context, location.exten, location.priority

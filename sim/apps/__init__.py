@@ -9,8 +9,8 @@ if TYPE_CHECKING:
 
 
 def register_all(pbx: Pbx) -> None:
-    from sim.apps import agi, basic, chanspy, dial, media, mixmonitor, queue
+    from sim.apps import agi, basic, bridgeadd, chanspy, dial, media, mixmonitor, queue
 
-    for module in (basic, media, dial, mixmonitor, chanspy, agi, queue):
+    for module in (basic, media, dial, mixmonitor, chanspy, agi, queue, bridgeadd):
         for name, func in module.APPS.items():
             pbx.apps[name.lower()] = func

@@ -19,6 +19,7 @@ from sim.dialplan.args import split_app_args
 from sim.outbound import DialError, DialParty, OutboundLeg, create_leg, dial_end, start_leg
 
 if TYPE_CHECKING:
+    from sim.bridge import Bridge
     from sim.pbx import Pbx
 
 RESULT_VARS = (
@@ -180,14 +181,10 @@ async def _connect(
     pbx.notify_bridged(bridge)
     while True:
         bridge.changed.clear()
-        if (
-            caller.hungup
-            or callee.hungup
-            or caller.pending_goto is not None
-            or callee.pending_goto is not None
-            or caller.bridge is not bridge
-            or callee.bridge is not bridge
-        ):
+        caller_out = caller.hungup or caller.pending_goto is not None or caller.bridge is not bridge
+        callee_out = callee.hungup or callee.pending_goto is not None or callee.bridge is not bridge
+        # once a third party has joined (BridgeAdd) the call goes on without the called party
+        if caller_out or (callee_out and not _others(bridge, caller, callee)):
             break
         await bridge.changed.wait()
     callee_hung_up = callee.hungup
@@ -200,13 +197,22 @@ async def _connect(
     caller.set_variable("ANSWEREDTIME_MS", str(int(up_s * 1000)))
     caller.set_variable("DIALEDTIME", str(int(age_s)))
     caller.set_variable("DIALEDTIME_MS", str(int(age_s * 1000)))
-    if callee.bridge is bridge:
-        pbx.leave_bridge(callee)
-    if not bridge.destroyed:
-        bridge.destroy()
+    if _others(bridge, caller, callee):
+        # a third party is still there: the called party stays with it, the bridge ends when
+        # its last member leaves (a multi-party bridge does not dissolve when one party goes)
+        if callee.bridge is bridge and not callee.hungup:
+            from sim.bridging import participate
+
+            pbx.spawn(participate(pbx, callee, bridge), name=f"bridge {callee.name}")
+    else:
+        if callee.bridge is bridge:
+            pbx.leave_bridge(callee)
+        if not bridge.destroyed:
+            bridge.destroy()
     caller.set_variable("DIALSTATUS", "ANSWER")
     if (
         not callee.dead
+        and not callee.driven  # redirected elsewhere (AMI Redirect): it runs a dialplan of its own
         and callee.pending_goto is None
         and callee.bridge is None
         and callee.pending_bridge is None
@@ -221,6 +227,10 @@ async def _connect(
     if caller.pending_goto is not None:
         return 0
     return 0 if "g" in flags else -1
+
+
+def _others(bridge: Bridge, *parties: Channel) -> list[Channel]:
+    return [c for c in bridge.channels if all(c is not p for p in parties)]
 
 
 APPS = {"Dial": app_dial}
