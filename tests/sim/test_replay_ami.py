@@ -48,6 +48,15 @@ SIDE_SESSIONS = {
 }
 
 
+# Captures recorded on an Asterisk that had run others just before: app_queue's statistics and the
+# device states it had cached carry over (ami_16's first QueueStatus shows the calls of ami_21 and
+# ami_22; ami_22 publishes no Queue:<name>_avail state that ami_21 had already set).
+PRELUDES = {
+    "ami_22_queue_noanswer_timeout": ["ami_21_queue_ringall_two_members"],
+    "ami_16_queue_acd": ["ami_21_queue_ringall_two_members", "ami_22_queue_noanswer_timeout"],
+}
+
+
 def _first_sequence(name: str) -> tuple[int, int]:
     """The channel sequence number and Uniqueid counter the captured Asterisk was at."""
     import re
@@ -85,6 +94,7 @@ async def test_simulator_answers_like_the_real_asterisk(name: str, tmp_path: Pat
         agi=agi_addr,
         uniqueid_start=uid,
         channel_sequence_start=seq,
+        queues=CONF / "queues.conf",
     )
     chunks = read_capture(name)
     async with Simulator(config) as sim:
@@ -92,6 +102,8 @@ async def test_simulator_answers_like_the_real_asterisk(name: str, tmp_path: Pat
         sim.ami.preset_challenges = [
             m.get("Challenge") or "" for m in parse_stream(raw(name, "recv")) if m.get("Challenge")
         ]
+        for prelude in PRELUDES.get(name, []):
+            await replay_client(read_capture(prelude), "127.0.0.1", sim.ami_port, speed=SPEED)
         side = SIDE_SESSIONS.get(name)
         side_task = (
             asyncio.create_task(run_side_sessions(side, "127.0.0.1", sim.ami_port, speed=SPEED)) if side else None

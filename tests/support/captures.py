@@ -86,6 +86,7 @@ TIME_FIELDS = {
     "uptime",
     "lastreload",
 }
+EPOCH_FIELDS = {"logintime", "lastcall", "lastpause"}  # app_queue's member times; 0 is "never"
 SECONDS_FIELDS = {"duration", "billableseconds", "seconds"}
 TIMING_VARIABLES = {"ANSWEREDTIME", "DIALEDTIME", "RINGTIME", "PROGRESSTIME"}
 CHANNEL_NAME = re.compile(r"((?:Local|PJSIP)/[^\s;,|]+?-)([0-9a-f]{8})(;[12])?")
@@ -144,6 +145,9 @@ def normalise(msg: AmiMessage, ren: Renamer) -> Normal:
         lname = name.lower()
         if lname in TIME_FIELDS:
             out.append((name, "<time>" if value else ""))
+            continue
+        if lname in EPOCH_FIELDS:
+            out.append((name, "<time>" if value not in ("", "0") else value))
             continue
         if lname in SECONDS_FIELDS or (lname == "durationms" and msg.event in ("Cdr",)):
             out.append((name, "<seconds>"))

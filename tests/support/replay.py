@@ -3,15 +3,41 @@
 The client side sends the captured bytes at the captured times (divided by ``speed``);
 where the capture involved a FastAGI server or other AMI connections, :class:`AgiScript`
 and :class:`SideSession` play those parts.
+
+A request is also held back (up to ``max_lag_s`` simulated seconds) until as many messages have
+arrived as the captured client had received before sending it (``DeviceStateChange`` aside, as
+Asterisk coalesces those): the real Asterisk answered the request in the state those messages
+describe, and the simulator, running ``speed`` times faster, lags its own processing time times
+``speed`` behind.  (ami_16 asks for QueueStatus a few milliseconds after the agent answered.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from cti.ami.protocol import AmiMessage, AmiParser
 from tests.support.captures import Chunk, parse_stream, read_capture
+
+MAX_LAG_S = 0.5
+
+
+def _counted(messages: Iterable[object]) -> int:
+    return sum(1 for m in messages if isinstance(m, AmiMessage) and m.event != "DeviceStateChange")
+
+
+def _received_before_sends(chunks: list[Chunk]) -> list[int]:
+    """For each SEND chunk, how many (counted) messages the captured client had received."""
+    out: list[int] = []
+    received = bytearray()
+    for chunk in chunks:
+        if chunk.direction == "RECV":
+            received.extend(chunk.data)
+        elif chunk.direction == "SEND":
+            out.append(_counted(parse_stream(bytes(received))))
+    return out
 
 
 async def _sleep_until(loop: asyncio.AbstractEventLoop, deadline: float) -> None:
@@ -21,20 +47,40 @@ async def _sleep_until(loop: asyncio.AbstractEventLoop, deadline: float) -> None
 
 
 async def replay_client(
-    chunks: list[Chunk], host: str, port: int, *, speed: float, tail_s: float = 0.6, t0: float | None = None
+    chunks: list[Chunk],
+    host: str,
+    port: int,
+    *,
+    speed: float,
+    tail_s: float = 0.6,
+    t0: float | None = None,
+    max_lag_s: float = MAX_LAG_S,
 ) -> bytes:
     """Send every SEND chunk at its time; return every byte received until EOF or the end."""
     loop = asyncio.get_running_loop()
     start = loop.time() if t0 is None else t0
     reader, writer = await asyncio.open_connection(host, port)
     received = bytearray()
+    parser = AmiParser(expect_banner=True)
+    counted = 0
+    arrived = asyncio.Event()
+    expected = iter(_received_before_sends(chunks))
 
     async def read_all() -> None:
+        nonlocal counted
         while True:
             data = await reader.read(65536)
             if not data:
+                arrived.set()
                 return
             received.extend(data)
+            counted += _counted(parser.feed(data))
+            arrived.set()
+
+    async def caught_up(count: int) -> None:
+        while counted < count and not reader_task.done():
+            arrived.clear()
+            await arrived.wait()
 
     reader_task = asyncio.create_task(read_all())
     try:
@@ -42,6 +88,8 @@ async def replay_client(
             if chunk.direction != "SEND":
                 continue
             await _sleep_until(loop, start + chunk.t / speed)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(caught_up(next(expected)), max_lag_s / speed)
             if reader_task.done() or writer.is_closing():
                 break
             writer.write(chunk.data)
