@@ -28,6 +28,7 @@ def bridge_two(pbx: Pbx, a: Channel, b: Channel) -> Bridge:
         else:
             if chan.bridge is not None:
                 pbx.leave_bridge(chan)
+            chan.pending_bridge = bridge  # on its way: a Dial it leaves must not hang it up
             pbx.spawn(participate(pbx, chan, bridge), name=f"bridge {chan.name}")
     pbx.spawn(_drive(pbx, bridge), name=f"bridge {bridge.id}")
     return bridge
@@ -35,6 +36,8 @@ def bridge_two(pbx: Pbx, a: Channel, b: Channel) -> Bridge:
 
 async def participate(pbx: Pbx, chan: Channel, bridge: Bridge) -> None:
     """Stay in ``bridge`` until the channel leaves it, hangs up or is redirected."""
+    if chan.pending_bridge is bridge:
+        chan.pending_bridge = None
     if bridge.destroyed:
         return
     if chan.bridge is not bridge:

@@ -34,6 +34,7 @@ interleave.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 import structlog
@@ -192,6 +193,7 @@ class CallControl:
             self._expect(call, consult=False, conference=False)
             caller, leg = self._channel(call.caller), self._leg_or_none(call)
             extension = await self._take_agent(target_id, TRANSFER_REASON)
+            before = time.time()
             try:
                 await self._release_from_agent(call, agent_id)
                 await self.ami.redirect(caller.name, TRANSFER, extension, 1)
@@ -204,7 +206,7 @@ class CallControl:
                 started=self._clock(), history=[*call.history, f"transfer:{agent_id}"],
             )  # fmt: skip
             self.calls.add(direct)
-            self.calls.expect_leg(direct, call.caller, LegRole.AGENT)
+            self.calls.expect_leg(direct, call.caller, LegRole.AGENT, before)
             if call.held and leg is not None:
                 await self._hangup_quietly(leg)
             self._publish(target_id, "call.transferred", direct, from_agent=agent_id)
@@ -218,7 +220,7 @@ class CallControl:
             caller, leg = self._channel(call.caller), self._leg(call)
             extension = await self._take_agent(target_id, CONSULT_REASON)
             call.consult = Consult(target_id, extension)
-            self.calls.expect_leg(call, leg.uniqueid, LegRole.CONSULT)
+            self.calls.expect_leg(call, leg.uniqueid, LegRole.CONSULT, time.time())
             try:
                 if call.held:
                     await self.ami.redirect(leg.name, CONSULT, extension, 1)

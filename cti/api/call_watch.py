@@ -119,7 +119,7 @@ class CallWatch:
         if call is not None:
             await self._caller_gone(call)
             return
-        found = self._calls.leg(uniqueid)
+        found = self._calls.dialled(channel) or self._calls.leg(uniqueid)  # a leg seen only as it ends
         if found is None:
             return
         call, role = found
@@ -180,8 +180,8 @@ class CallWatch:
         if self._acd.present:
             self._hint(call.caller, old_agent, CallOutcome.TRANSFERRED)
             await self._acd.service.call_hung_up(call.caller)
-        self._calls.set_leg(call, LegRole.CONSULT, None)
         leg = consult.leg
+        self._calls.set_leg(call, LegRole.CONSULT, None)
         call.consult, call.conference, call.via_acd = None, False, False
         call.paused_for = CONSULT_REASON
         self._calls.set_agent(call, consult.agent_id)

@@ -95,6 +95,7 @@ class LiveCalls:
         self._by_agent: dict[str, str] = {}  # agent id -> caller uniqueid
         self._legs: dict[str, tuple[str, LegRole]] = {}  # leg uniqueid -> (caller, role)
         self._dialers: dict[str, tuple[str, LegRole]] = {}  # uniqueid whose next Dial makes a leg
+        self._since: dict[str, float] = {}  # ...and from when its new channels count
 
     def __iter__(self) -> Iterator[LiveCall]:
         return iter(list(self._calls.values()))
@@ -144,9 +145,12 @@ class LiveCalls:
         if uniqueid is not None:
             self._legs[uniqueid] = (call.caller, role)
 
-    def expect_leg(self, call: LiveCall, dialler: str, role: LegRole) -> None:
-        """The next channel ``dialler`` dials is this call's ``role`` leg."""
+    def expect_leg(self, call: LiveCall, dialler: str, role: LegRole, since: float) -> None:
+        """The next channel ``dialler`` dials, first seen at ``since`` or later, is this call's
+        ``role`` leg (``since``: a time taken before the action that makes it dial, so that the
+        legs it dialled before — the agent's leg the caller is leaving — never qualify)."""
         self._dialers[dialler] = (call.caller, role)
+        self._since[dialler] = since
 
     def leg(self, uniqueid: str) -> tuple[LiveCall, LegRole] | None:
         found = self._legs.get(uniqueid)
@@ -161,10 +165,13 @@ class LiveCalls:
         found = self._dialers.get(channel.dialed_by)
         if found is None or found[0] not in self._calls:
             return None
+        if channel.created_at < self._since.get(channel.dialed_by, 0.0):
+            return None  # an earlier leg of the same dialler (the agent's leg the caller is leaving)
         call, role = self._calls[found[0]], found[1]
         if role is LegRole.CONSULT and call.consult is None:
             return None
         del self._dialers[channel.dialed_by]
+        self._since.pop(channel.dialed_by, None)
         self.set_leg(call, role, channel.uniqueid)
         return call, role
 
@@ -177,4 +184,5 @@ class LiveCalls:
         for index in (self._legs, self._dialers):
             for key in [k for k, (c, _) in index.items() if c == caller]:
                 del index[key]
+                self._since.pop(key, None)
         return call

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.api.pbx import eventually, simulated_pbx
+from tests.api.pbx import Pbx, eventually, simulated_pbx
 
 
 async def test_a_dual_redirect_keeps_the_dialled_agent_and_bridge_reunites_them(tmp_path: Path) -> None:
@@ -90,3 +90,37 @@ async def test_bridgeadd_to_a_channel_in_no_bridge_fails_and_the_dialplan_goes_o
                 ):
                     assert gone.variable("BRIDGERESULT") == "FAILURE"
                     break
+
+
+async def test_bridge_takes_a_dialled_party_from_its_dial_alive(tmp_path: Path) -> None:
+    """An attended transfer's completion: the consulted agent (the called party of the consulting
+    agent's Dial) is bridged with the caller on hold, and the consulting agent carries on alone."""
+    async with simulated_pbx(tmp_path) as pbx:
+        for _ in range(3):  # the Dial's end and the new bridge race; every order must keep the party
+            await _consult_and_complete(pbx)
+
+
+async def _consult_and_complete(pbx: Pbx) -> None:
+    caller, agent = await pbx.connected(pbx.call_agent("1001"))
+    await pbx.ami.redirect(
+        caller.name,
+        "hold",
+        "s",
+        1,
+        extra_channel=agent.name,
+        extra_context="agent-consult",
+        extra_exten="1003",
+    )
+    await eventually(lambda: (c := pbx.channel("PJSIP/1003-")) is not None and c.bridge_id is not None)
+    consulted = pbx.channel("PJSIP/1003-")
+    assert consulted is not None
+    await pbx.ami.action("Bridge", Channel1=caller.name, Channel2=consulted.name)
+    state = pbx.ami.state
+    await eventually(
+        lambda: [p.uniqueid for p in state.bridge_peers(caller.uniqueid)] == [consulted.uniqueid]
+    )
+    await eventually(lambda: state.channel(agent.uniqueid).context == "agent-park")  # type: ignore[union-attr]
+    await pbx.ami.hangup(caller.name)
+    await eventually(lambda: len(state) == 1)  # the consulted leg ends with the bridge
+    await pbx.ami.hangup(agent.name)
+    await eventually(lambda: len(state) == 0)
