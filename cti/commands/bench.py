@@ -35,6 +35,12 @@ def _routing(args: argparse.Namespace) -> dict[str, Any]:
     return asyncio.run(run(centre, args.redis_url))
 
 
+def _ivr(args: argparse.Namespace) -> dict[str, Any]:
+    from bench.ivr import run
+
+    return asyncio.run(run(args.sessions, args.duration, start=args.start, database_url=args.url))
+
+
 BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], object], Runner]] = {
     "ami": (
         "AMI events/s into the state model, write-to-state latency, panoramisk's parser on the same bytes",
@@ -57,6 +63,16 @@ BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], object], Runne
             p.add_argument("--redis-url", default="redis://127.0.0.1:6379/0"),
         ),
         _routing,
+    ),
+    "ivr": (
+        "concurrent IVR calls one process serves with p99 command latency under 50 ms",
+        lambda p: (
+            p.add_argument("--sessions", type=int, default=1600, help="most concurrent calls to try"),
+            p.add_argument("--start", type=int, default=50, help="concurrent calls of the first level"),
+            p.add_argument("--duration", type=float, default=10.0, help="seconds per level"),
+            p.add_argument("--url", default=None, help="database (default: a temporary SQLite file)"),
+        ),
+        _ivr,
     ),
 }
 
