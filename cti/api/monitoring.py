@@ -238,9 +238,9 @@ class Monitoring:
     async def stop(self, who: Principal, session_id: int) -> dict[str, Any]:
         session = self._own(who, session_id)
         session.stop_requested = True
+        await self._end(session, "stopped")  # logged before the answer, not when the hang-up is seen
         if session.spy_uniqueid is not None:
             await self._hangup(session.spy_uniqueid)
-        await self._end(session, "stopped")
         return session.view()
 
     def mine(self, who: Principal) -> list[dict[str, Any]]:
