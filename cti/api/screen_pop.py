@@ -23,6 +23,7 @@ from acd.model import CallbackRequest, WaitingCall, WaitingEntry
 from cti.ami.client import AmiClient
 from cti.storage.customers import Customer, find_customer_by_number
 from cti.storage.ivr_records import IvrSession
+from cti.storage.prefectures import BY_CODE
 from cti.storage.tickets import Ticket, open_tickets_for_number, ticket_by_number
 from ivr import handoff
 
@@ -66,6 +67,11 @@ def _customer_view(c: Customer) -> dict[str, Any]:
     }
 
 
+def _prefecture_names(code: str) -> dict[str, str]:
+    p = BY_CODE.get(code)
+    return {"zh": p.name_zh, "en": p.name_en} if p is not None else {"zh": code, "en": code}
+
+
 class ScreenPops:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], ami: AmiClient) -> None:
         self._sessions = sessions
@@ -81,6 +87,7 @@ class ScreenPops:
             "kind": "callback" if isinstance(entry, CallbackRequest) else "call",
             "caller_number": number,
             "prefecture": entry.prefecture,
+            "prefecture_name": _prefecture_names(entry.prefecture),
             "segment": entry.segment.value,
             "skill": entry.requirement.skill,
             "min_level": entry.requirement.min_level.label,

@@ -50,7 +50,7 @@
     $("pop-number").textContent = pop.caller_number || "–";
     $("pop-customer").textContent = pop.customer ? `${pop.customer.name}${pop.customer.important ? " ★" : ""}` : "–";
     $("pop-segment").textContent = H.t(pop.segment);
-    $("pop-prefecture").textContent = pop.prefecture;
+    $("pop-prefecture").textContent = pop.prefecture_name ? pop.prefecture_name[H.lang] : pop.prefecture;
     $("pop-ivr").textContent = (pop.ivr && pop.ivr.path) || "–";
     $("pop-wait").textContent = H.seconds(pop.wait_s);
     for (const t of pop.tickets || []) {
@@ -95,7 +95,7 @@
         break;
       case "call.offered": pop = m.data; renderPop(); break;
       case "call.withdrawn": pop = null; renderPop(); break;
-      case "call.answered": refreshCall().catch(() => {}); break;
+      case "call.answered": refreshCall().catch(() => {}); refreshPeers().catch(() => {}); break;
       case "call.updated": case "call.transferred": case "call.consulted":
         refreshCall().catch(() => {}); break;
       case "call.ended": call = null; renderControls(); refreshCall().catch(() => {}); refreshStats().catch(() => {}); break;

@@ -1,0 +1,85 @@
+"""The whole hotline in this process for browser tests: the simulated Asterisk (shipped dialplan,
+agents' and QA phones), a CTI node with the IVR, the ACD and the HTTP API on a free port, and a
+database with the demo data (customers, tickets, agents, users)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from cti.acd.node import acd_extension
+from cti.api.server import RunningApi, api_extension
+from cti.app import CtiNode
+from cti.settings import Settings, load_settings
+from cti.storage.db import create_engine_from_settings, create_schema, session_factory
+from cti.storage.demo_data import seed_demo_data
+from sim.ami.server import AmiUser
+from sim.callers import Caller, CallerScript, KeyStep
+from sim.distributions import Fixed
+from sim.main import DEFAULT_DIALPLAN, Simulator, SimulatorConfig
+from sim.phones import PhoneProfile
+
+AGENT_PHONES = ("1001", "1002", "1003", "1004", "1005")
+QA_PHONES = ("8001", "8002", "8010")
+
+
+@dataclass
+class Stack:
+    sim: Simulator
+    node: CtiNode
+    api: RunningApi
+
+    @property
+    def url(self) -> str:
+        return self.api.url
+
+    def caller_for_an_agent(self, number: str = "13800000001") -> Caller:
+        """A customer dials the hotline and presses 0 (an agent) at the main menu."""
+        return self.sim.call(
+            CallerScript(number=number, dial="10000", context="from-pstn", steps=(KeyStep("0"),))
+        )
+
+
+def _settings(workdir: Path, ami_port: int) -> Settings:
+    return load_settings(
+        storage={"url": f"sqlite+aiosqlite:///{workdir / 'hotline.sqlite3'}"},
+        ami={"host": "127.0.0.1", "port": ami_port, "username": "hotline", "secret": "browser-secret"},
+        agi={"host": "127.0.0.1", "port": 0},
+        acd={"wrapup_s": 60.0, "ring_timeout_s": 10.0},
+        api={"host": "127.0.0.1", "port": 0, "listen": True},
+        ivr={"prompts_dir": str(workdir / "prompts")},
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_stack(workdir: Path) -> AsyncIterator[Stack]:
+    config = SimulatorConfig(
+        dialplan=DEFAULT_DIALPLAN,
+        ami_port=0,
+        users=[AmiUser.build("hotline", "browser-secret")],
+        spool_dir=workdir / "spool",
+        globals={"RECORD_CALLS": "no"},
+    )
+    async with Simulator(config) as sim:
+        for extension in AGENT_PHONES:
+            sim.add_phone(PhoneProfile(extension, ring=Fixed(0.5), talk=None))
+        for extension in QA_PHONES:
+            sim.add_phone(PhoneProfile(extension, kind="qa", ring=Fixed(0.5), talk=None))
+        settings = _settings(workdir, sim.ami_port)
+        engine = create_engine_from_settings(settings.storage)
+        try:
+            await create_schema(engine)
+            async with session_factory(engine)() as db:
+                await seed_demo_data(db, date.today())
+                await db.commit()
+        finally:
+            await engine.dispose()
+        async with CtiNode.running(settings, extensions=[acd_extension(), api_extension]) as node:
+            sim.pbx.agi_override = f"127.0.0.1:{node.agi.port}"
+            await node.ami.wait_connected(timeout_s=10)
+            api = getattr(node, "api", None)
+            assert isinstance(api, RunningApi)
+            yield Stack(sim, node, api)

@@ -1,0 +1,140 @@
+"""The three pages in a real browser, against the running node and the simulated Asterisk.
+
+The story of the issue: an agent signs in and logs in at their extension; a customer calls the
+hotline and asks for an agent; the screen pop shows who is calling; the agent transfers the call
+to a senior; provincial QA starts a silent listen and the simulator shows ChanSpy on the senior's
+channel with quiet options; a prefecture's QA is refused another prefecture's call.  Screenshots
+of the three pages are saved to ``test-artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import BrowserContext, Page, expect
+
+from acd.agent_state import AgentState
+from cti.storage.users import DEMO_PASSWORD
+
+from .stack import Stack, running_stack
+
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    async with running_stack(tmp_path) as running:
+        yield running
+
+
+async def sign_in(browser: BrowserContext, stack: Stack, page_name: str, username: str) -> Page:
+    page = await browser.new_page()
+    await page.goto(f"{stack.url}/{page_name}")
+    await page.fill("#username", username)
+    await page.fill("#password", DEMO_PASSWORD)
+    await page.click("#login-submit")
+    await expect(page.locator("#main")).to_be_visible()
+    return page
+
+
+async def until(check: Callable[[], Awaitable[bool]], within_s: float = 10.0) -> None:
+    async with asyncio.timeout(within_s):
+        while not await check():  # noqa: ASYNC110 - polling the node's state is the point here
+            await asyncio.sleep(0.05)
+
+
+async def test_agent_screen_pop_transfer_and_qa_listening(
+    browser: BrowserContext, stack: Stack, screenshots: Path
+) -> None:
+    acd = stack.node.acd
+    assert acd is not None
+    agent = await sign_in(browser, stack, "agent", "agent1001")
+    await agent.fill("#extension", "1001")
+    await agent.click("#acd-login")
+    state = agent.get_by_test_id("agent-state")
+    await expect(state).to_have_attribute("data-state", "available")
+    await acd.login("agent-1003")  # the senior the call will go to
+
+    caller = stack.caller_for_an_agent("13800000001")
+    await expect(agent.get_by_test_id("pop-number")).to_have_text("13800000001")
+    await expect(agent.get_by_test_id("pop-customer")).to_contain_text("张伟")
+    await expect(agent.get_by_test_id("pop-ivr")).to_contain_text("main")
+    await expect(state).to_have_attribute("data-state", "on_call")
+    await expect(agent.get_by_test_id("call-state")).to_have_text("通话中")
+    await agent.screenshot(path=str(screenshots / "agent.png"), full_page=True)
+
+    assert caller.record is not None
+    uniqueid = caller.record.uniqueid
+    await agent.select_option("#transfer-target", "senior")
+    await agent.click("#transfer")
+    await expect(state).to_have_attribute("data-state", "wrap_up")
+
+    async def with_senior() -> bool:
+        status = await acd.status("agent-1003")
+        return status.state is AgentState.ON_CALL and status.entry_id == uniqueid
+
+    await until(with_senior)
+    senior_leg = next(c for c in stack.node.ami.state if c.name.startswith("PJSIP/1003-"))
+
+    qa = await sign_in(browser, stack, "qa", "qa.province")
+    await expect(qa.get_by_test_id("call-agent-1003")).to_be_visible()
+    await qa.get_by_test_id("listen-agent-1003").click()
+    await expect(qa.get_by_test_id("session-state")).to_have_attribute("data-state", "active")
+    await expect(qa.get_by_test_id("session-mode")).to_have_attribute("data-mode", "listen")
+
+    def spying() -> list[tuple[str, str, str]]:
+        return [(s.spyee.name, s.options, s.mode) for s in stack.sim.pbx.spy_sessions]
+
+    [(spyee, options, mode)] = spying()
+    assert spyee == senior_leg.name  # ChanSpy on the senior's channel, the call in progress
+    assert "q" in options and "w" not in options and "B" not in options and mode == "spy"
+    await qa.screenshot(path=str(screenshots / "qa.png"), full_page=True)
+
+    # Tianshui's QA neither sees nor may listen to a Lanzhou agent's call
+    local = await sign_in(browser, stack, "qa", "qa.tianshui")
+    await expect(local.locator("#calls")).to_be_attached()
+    await asyncio.sleep(0.5)  # the list has been fetched
+    assert await local.get_by_test_id("call-agent-1003").count() == 0
+    refused = await local.evaluate(
+        """async () => {
+            const headers = {'Content-Type': 'application/json',
+                             Authorization: 'Bearer ' + sessionStorage.getItem('hotline.token')};
+            const body = JSON.stringify({agent_id: 'agent-1003', mode: 'listen'});
+            const r = await fetch('/api/qa/monitor', {method: 'POST', headers, body});
+            return [r.status, (await r.json()).error_id];
+        }"""
+    )
+    assert refused == [403, "auth-out-of-scope"]
+    assert len(spying()) == 1
+
+    board = await sign_in(browser, stack, "wallboard", "sup.province")
+    await expect(board.get_by_test_id("prefecture-lanzhou")).to_be_visible()
+    await expect(board.get_by_test_id("queue-general")).to_be_visible()
+    await board.screenshot(path=str(screenshots / "wallboard.png"), full_page=True)
+
+    await qa.click("#session-stop")
+
+    async def stopped() -> bool:
+        return not spying()
+
+    await until(stopped)
+    for page in (agent, qa, local, board):
+        await page.close()
+
+
+async def test_labels_switch_between_chinese_and_english(browser: BrowserContext, stack: Stack) -> None:
+    page = await browser.new_page()
+    await page.goto(f"{stack.url}/wallboard")
+    await expect(page.locator("#login-submit")).to_have_text("登录")
+    await page.click("#lang")
+    await expect(page.locator("#login-submit")).to_have_text("Sign in")
+    await page.fill("#username", "sup.lanzhou")
+    await page.fill("#password", "not the password")
+    await page.click("#login-submit")
+    await expect(page.locator("#login-error")).to_have_text("Unknown user or wrong password")
+    await page.click("#lang")  # back to Chinese for the other tests (the choice is kept)
+    await page.close()
