@@ -10,7 +10,8 @@ updates of one agent), ``user:<user id>`` (things for one person: their monitori
 ``floor:<prefecture>`` (agent states and live calls of one prefecture, for supervisors and QA),
 ``wallboard:<prefecture>`` and ``wallboard:province`` (figures, see :mod:`cti.api.wallboard`).
 
-Every message is ``{"type": ..., "ts": <publish time, epoch s>, "data": {...}}``.
+Every message is ``{"type": ..., "ts": <publish time, epoch s>, "data": {...}}``; when several are
+waiting for one client they go out together as one JSON array of messages (one frame).
 """
 
 from __future__ import annotations
@@ -75,6 +76,17 @@ class Subscriber:
     async def next(self) -> str:
         return await self._queue.get()
 
+    async def next_batch(self, limit: int = 256) -> str:
+        """Wait for a message, then take what else is already queued (up to ``limit``): one
+        message as is, several as one JSON array (one WebSocket frame instead of many)."""
+        first = await self._queue.get()
+        if self._queue.empty():
+            return first
+        texts = [first]
+        while len(texts) < limit and not self._queue.empty():
+            texts.append(self._queue.get_nowait())
+        return "[" + ",".join(texts) + "]"
+
     def pending(self) -> int:
         return self._queue.qsize()
 
@@ -85,9 +97,14 @@ class Hub:
         self._on_drop = on_drop
         self._topics: dict[str, set[Subscriber]] = {}
         self.published = 0
+        self.dropped = 0  # messages lost by slow subscribers, all of them
+
+    def _dropped(self) -> None:
+        self.dropped += 1
+        self._on_drop()
 
     def subscribe(self, topics: Iterable[str]) -> Subscriber:
-        sub = Subscriber(topics, self.queue_size, self._on_drop)
+        sub = Subscriber(topics, self.queue_size, self._dropped)
         for topic in sub.topics:
             self._topics.setdefault(topic, set()).add(sub)
         return sub

@@ -5,7 +5,8 @@ The client's first message authenticates (``{"type": "auth", "token": "..."}``, 
 agents get their own agent topic; supervisors and QA their floor and wallboard (their
 prefecture's, or the province's); everyone their own user topic.  The server answers
 ``hello`` with the topics, then a first snapshot (the agent's state, the wallboard), then
-events as they happen.  The socket is closed when the token expires.
+events as they happen: a frame holds one message, or a JSON array of messages when several were
+waiting (a busy floor).  The socket is closed when the token expires.
 
 Each connection has a bounded queue (:mod:`cti.api.notifier`); its writer sends from it, its
 reader only watches for the close.  A client that reads too slowly loses old messages, never
@@ -119,8 +120,7 @@ async def _snapshot(app: web.Application, who: Principal) -> list[tuple[str, Any
 
 async def _write(ws: web.WebSocketResponse, sub: Subscriber, sent: Any) -> None:
     while not ws.closed:
-        text = await sub.next()
-        await ws.send_str(text)
+        await ws.send_str(await sub.next_batch())
         sent()
 
 

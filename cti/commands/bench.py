@@ -41,6 +41,12 @@ def _ivr(args: argparse.Namespace) -> dict[str, Any]:
     return asyncio.run(run(args.sessions, args.duration, start=args.start, database_url=args.url))
 
 
+def _websocket(args: argparse.Namespace) -> dict[str, Any]:
+    from bench.websocket import run
+
+    return asyncio.run(run(args.clients, args.wallboards, args.rate, args.duration))
+
+
 BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], object], Runner]] = {
     "ami": (
         "AMI events/s into the state model, write-to-state latency, panoramisk's parser on the same bytes",
@@ -73,6 +79,16 @@ BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], object], Runne
             p.add_argument("--url", default=None, help="database (default: a temporary SQLite file)"),
         ),
         _ivr,
+    ),
+    "websocket": (
+        "WebSocket fan-out: agent and wallboard clients receiving ACD state changes, delivery latency",
+        lambda p: (
+            p.add_argument("--clients", type=int, default=500),
+            p.add_argument("--wallboards", type=int, default=100, help="of the clients, province-wide"),
+            p.add_argument("--rate", type=float, default=200.0, help="agent state changes per second"),
+            p.add_argument("--duration", type=float, default=10.0),
+        ),
+        _websocket,
     ),
 }
 

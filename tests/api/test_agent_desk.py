@@ -32,10 +32,11 @@ async def next_of(
     """The next message of ``kind`` (whose data satisfies ``where``), skipping the others."""
     async with asyncio.timeout(within_s):
         while True:
-            message = await ws.receive_json()
-            if message["type"] == kind and where(message["data"]):
-                data: dict[str, Any] = message["data"]
-                return data
+            frame = await ws.receive_json()
+            for message in frame if isinstance(frame, list) else [frame]:  # a busy moment: a batch
+                if message["type"] == kind and where(message["data"]):
+                    data: dict[str, Any] = message["data"]
+                    return data
 
 
 async def test_sign_in_screen_pop_call_wrap_up_and_statistics(api: ApiEnv) -> None:

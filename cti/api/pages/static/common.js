@@ -138,7 +138,10 @@ const Hotline = {
     const open = () => {
       const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/ws");
       ws.onopen = () => { ws.send(JSON.stringify({ type: "auth", token: this.token })); banner.hidden = true; };
-      ws.onmessage = (event) => onMessage(JSON.parse(event.data));
+      ws.onmessage = (event) => {
+        const data = JSON.parse(event.data);  // one message, or several in an array
+        (Array.isArray(data) ? data : [data]).forEach(onMessage);
+      };
       ws.onclose = (event) => {
         if (event.code === 4401) { this.forget(); location.reload(); return; }
         banner.hidden = false; setTimeout(open, 2000);
