@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cti.commands.agi_classic",
     "cti.commands.bench",
     "cti.commands.demo",
+    "cti.commands.serve",
 )
 
 
