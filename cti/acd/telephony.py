@@ -48,6 +48,9 @@ from cti.ami.originate import PendingOriginate
 
 __all__ = ["AmiTelephony", "CallbackFailed"]
 
+# how long a failed Redirect waits for the caller's hang-up to show in the call state
+HANGUP_GRACE_S = 0.5
+
 # told when the agent's leg of a callback could not be set up or was not answered
 CallbackFailed = Callable[[CallbackRequest, Agent], Awaitable[object]]
 
@@ -165,11 +168,24 @@ class AmiTelephony:
         try:
             await self._ami.redirect(caller.name, context, exten, 1)
         except AmiActionError as exc:
-            if self._ami.state.channel(entry.uniqueid) is None or "not exist" in exc.message.lower():
+            if "not exist" in exc.message.lower() or await self._hanging_up(entry.uniqueid):
                 raise CallerGone(f"caller {entry.uniqueid} hung up: {exc.message}") from exc
             raise TelephonyError(f"Redirect of {caller.name} to {exten}@{context}: {exc.message}") from exc
         except AmiError as exc:
             raise TelephonyError(f"Redirect of {caller.name} to {exten}@{context}: {exc}") from exc
+
+    async def _hanging_up(self, uniqueid: str) -> bool:
+        """Asterisk refuses to redirect a channel being hung up; its Hangup event may still be on
+        the way.  True if the call state shows (or soon shows) the channel gone or going."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + HANGUP_GRACE_S
+        while True:
+            channel = self._ami.state.channel(uniqueid)
+            if channel is None or channel.hangup_requested:
+                return True
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(0.01)
 
     def _callback_channels(self, request_id: str) -> list[Channel]:
         return [ch for ch in self._ami.state if ch.variable(CALLBACK) == request_id]

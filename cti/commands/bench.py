@@ -47,6 +47,31 @@ def _websocket(args: argparse.Namespace) -> dict[str, Any]:
     return asyncio.run(run(args.clients, args.wallboards, args.rate, args.duration))
 
 
+def _day(args: argparse.Namespace) -> dict[str, Any]:
+    from bench.day import Day, Mix, run
+
+    day = Day(args.hours, args.rate, args.aht, args.agents, args.threshold, args.speed, args.seed)
+    mix = None if args.no_mix else Mix(hours=args.mix_hours, arrival_per_hour=args.mix_rate, seed=args.seed)
+    return run(day, mix)
+
+
+def _day_options(p: argparse.ArgumentParser) -> None:
+    from bench.day import Day, Mix
+
+    p.add_argument("--hours", type=float, default=Day.hours, help="simulated hours of the single-skill day")
+    p.add_argument("--rate", type=float, default=Day.arrival_per_hour, help="calls per hour")
+    p.add_argument("--aht", type=float, default=Day.handle_time_s, help="mean handle time, seconds")
+    p.add_argument("--agents", type=int, default=Day.agents)
+    p.add_argument("--threshold", type=float, default=Day.threshold_s, help="service level threshold, s")
+    p.add_argument("--speed", type=float, default=Day.speed, help="simulator speed (times real time)")
+    p.add_argument("--seed", type=int, default=Day.seed)
+    p.add_argument(
+        "--mix-hours", type=float, default=Mix.hours, help="simulated hours of the multi-skill mix"
+    )
+    p.add_argument("--mix-rate", type=float, default=Mix.arrival_per_hour, help="calls per hour of the mix")
+    p.add_argument("--no-mix", action="store_true", help="only the single-skill day")
+
+
 BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], object], Runner]] = {
     "ami": (
         "AMI events/s into the state model, write-to-state latency, panoramisk's parser on the same bytes",
@@ -89,6 +114,12 @@ BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], object], Runne
             p.add_argument("--duration", type=float, default=10.0),
         ),
         _websocket,
+    ),
+    "day": (
+        "a simulated hotline day through the ACD: service level, ASA, abandonment next to Erlang C; "
+        "then the demo's multi-skill mix (VIP/private-line service level)",
+        _day_options,
+        _day,
     ),
 }
 
