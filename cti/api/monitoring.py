@@ -13,9 +13,11 @@ barge       ``qB``   the agent and the caller
 ==========  =======  ===============================================
 
 Switching mode sets ``SPY_OPTIONS`` on the QA's channel and redirects it to ``[qa-spy]`` again
-(the phone stays off-hook; ChanSpy restarts with the new options).  Stopping hangs the QA's
-channel up.  Every session is logged (:mod:`cti.storage.monitoring`) from start to end, whoever
-ends it (the page, the QA hanging up, the call ending).
+(the phone stays off-hook; ChanSpy restarts with the new options).  ChanSpy sees the Redirect
+when the next audio frame arrives from the QA's phone — at once with a SIP phone, which sends
+RTP all the time (seen on the real Asterisk: ``tests/api/test_call_control_asterisk.py``).
+Stopping hangs the QA's channel up.  Every session is logged (:mod:`cti.storage.monitoring`)
+from start to end, whoever ends it (the page, the QA hanging up, the call ending).
 
 Rights: a prefecture's QA may monitor only that prefecture's agents; provincial QA any agent.
 """
