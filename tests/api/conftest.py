@@ -101,7 +101,9 @@ async def make_env(tmp_path: Path, *, ami: AmiClient | None = None) -> AsyncIter
     registry = CollectorRegistry()
     app = build_app(ApiDeps(settings, sessions, client_ami, AcdLink(acd, sessions=sessions), registry, clock))
     try:
-        async with TestServer(app) as server, TestClient(server) as client:
+        server = TestServer(app)
+        client: TestClient[Any, Any] = TestClient(server)
+        async with client:
             yield ApiEnv(client, acd, acd_clock, telephony, sessions, clock, registry)
     finally:
         await engine.dispose()

@@ -52,7 +52,7 @@ async def test_every_route_with_every_role(api: ApiEnv) -> None:
     checked = 0
     for route in ROUTES:
         path = _path(route.path)
-        body = {} if route.body is not None else None
+        body: dict[str, object] | None = {} if route.body is not None else None
         status, error = await api.call(route.method, path, body=body)
         assert (status, error["error_id"]) == (401, "auth-required"), (route.name, status, error)
         for role, user in USERS.items():
