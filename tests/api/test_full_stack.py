@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from acd.agent_state import AgentState
+from cti.storage.agents import load_agents
 from cti.storage.users import DEMO_PASSWORD
 from sim.callers import Caller
 from tests.browser.stack import Stack, running_stack
@@ -111,3 +112,23 @@ async def test_an_attended_transfer_with_the_acd_running(desk: Desk) -> None:
     assert [p.name[:11] for p in peers] == ["PJSIP/1003-"]
     desk.stack.sim.phones["1003"].hangup_now()
     await desk.until("agent-1003", AgentState.AVAILABLE)
+
+
+async def test_reassigned_skills_are_kept_in_the_agent_directory(desk: Desk) -> None:
+    r = await desk.http.post(
+        f"{desk.stack.url}/api/session", json={"username": "sup.province", "password": DEMO_PASSWORD}
+    )
+    token = (await r.json())["token"]
+    body = {"skills": [{"name": "fault", "proficiency": 5}]}
+    r = await desk.http.put(
+        f"{desk.stack.url}/api/agents/agent-1005/skills",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status == 200, await r.text()
+    async with desk.stack.node.sessions() as db:
+        directory = dict((a.id, a) for _, a in await load_agents(db))
+    assert [(s.name, s.proficiency) for s in directory["agent-1005"].skills] == [("fault", 5)]
+    acd = desk.stack.node.acd
+    assert acd is not None
+    assert [s.name for s in (await acd.service.agent("agent-1005")).skills] == ["fault"]

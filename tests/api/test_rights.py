@@ -127,3 +127,20 @@ async def test_tickets_of_another_prefecture_are_out_of_scope(api: ApiEnv) -> No
     assert all(t["prefecture"] == "lanzhou" for t in listed["tickets"])
     _, everything = await api.call("GET", "/api/tickets", "qa.province")
     assert {t["number"] for t in everything["tickets"]} >= {"00000018", "00000026"}
+
+
+async def test_a_supervisor_reassigns_skills_in_scope(api: ApiEnv) -> None:
+    body = {"skills": [{"name": "complaint", "proficiency": 4}, {"name": "general"}]}
+    status, answer = await api.call("PUT", "/api/agents/agent-1002/skills", "sup.lanzhou", body)
+    assert status == 200, answer
+    assert answer["skills"] == [
+        {"name": "complaint", "proficiency": 4},
+        {"name": "general", "proficiency": 3},
+    ]
+    agent = await api.acd.agent("agent-1002")
+    assert [s.name for s in agent.skills] == ["complaint", "general"]
+    status, error = await api.call("PUT", "/api/agents/agent-1004/skills", "sup.lanzhou", body)
+    assert (status, error["error_id"]) == (403, "auth-out-of-scope")
+    twice = {"skills": [{"name": "general"}, {"name": "general"}]}
+    status, _ = await api.call("PUT", "/api/agents/agent-1002/skills", "sup.lanzhou", twice)
+    assert status == 400
