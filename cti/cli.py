@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cti.commands.bench",
     "cti.commands.demo",
     "cti.commands.serve",
+    "cti.commands.users",
 )
 
 
