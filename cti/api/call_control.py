@@ -26,9 +26,9 @@ consult: complete  Bridge caller + consult leg; Hangup agent leg; the ACD ends t
 conference         Setvar CONF_WITH=<agent leg> on the caller; Redirect caller → [conference-join]
 =================  ==========================================================================
 
-An agent paused by us for a transfer or a consultation is unpaused when their leg of the call ends
-(:mod:`cti.api.call_watch`).  Every operation runs under the call's lock, so two clicks cannot
-interleave.
+An agent paused by us for a transfer or a consultation (:mod:`cti.api.borrowed_agents`) is
+unpaused when their leg of the call ends (:mod:`cti.api.call_watch`).  Every operation runs
+under the call's lock, so two clicks cannot interleave.
 """
 
 from __future__ import annotations
@@ -45,13 +45,14 @@ from acd.store import CallPhase
 from cti.ami.client import AmiClient
 from cti.ami.state import Channel
 from cti.api.acd_link import AcdLink
-from cti.api.errors import AgentBusy, BadRequest, CallStateConflict, NoCurrentCall
+from cti.api.borrowed_agents import CONSULT_REASON, TRANSFER_REASON, give_back, take_agent
+from cti.api.errors import BadRequest, CallStateConflict, NoCurrentCall
 from cti.api.live_calls import Consult, LegRole, LiveCall, LiveCalls, agent_leg_of
 from cti.api.metrics import ApiMetrics
 from cti.api.notifier import Hub, agent_topic
 from cti.storage.agent_calls import CallOutcome
 
-__all__ = ["CONSULT_REASON", "OUR_PAUSES", "TRANSFER_REASON", "CallControl"]
+__all__ = ["CallControl"]
 
 log = structlog.get_logger(__name__)
 
@@ -63,9 +64,6 @@ CONFERENCE = "conference-join"
 WAIT = "acd-wait"
 SKILL_VARIABLE = "HOTLINE_SKILL"
 CONFERENCE_VARIABLE = "CONF_WITH"
-CONSULT_REASON = "consult"
-TRANSFER_REASON = "transfer"
-OUR_PAUSES = frozenset({CONSULT_REASON, TRANSFER_REASON})
 
 # (uniqueid, agent id, outcome): the call is about to leave this agent for this reason
 OutcomeHint = Callable[[str, str, CallOutcome], None]
@@ -335,35 +333,13 @@ class CallControl:
             await self.acd.service.call_hung_up(call.caller)
 
     async def _take_agent(self, agent_id: str, reason: str) -> str:
-        """Pause an available agent for a transfer or consultation; their extension."""
-        acd = self.acd.service
-        agent = await acd.agent(agent_id)
-        status = await acd.status(agent_id)
-        if status.state is not AgentState.AVAILABLE:
-            raise AgentBusy(f"agent {agent_id} is not available", state=status.state.value)
-        paused = await self.acd.moves.pause(agent_id, reason)
-        if paused.state is not AgentState.PAUSED:
-            await self.acd.moves.unpause(agent_id)
-            raise AgentBusy(f"agent {agent_id} was just given a call", state=paused.state.value)
-        return agent.extension
+        return await take_agent(self.acd, agent_id, reason)
 
     async def _give_back(self, agent_id: str, reason: str) -> None:
         await give_back(self.acd, agent_id, reason)
 
     def _publish(self, agent_id: str, kind: str, call: LiveCall, **extra: object) -> None:
         self._hub.publish(agent_topic(agent_id), kind, {**call.view(), **extra})
-
-
-async def give_back(acd: AcdLink, agent_id: str, reason: str) -> None:
-    """Unpause an agent we paused for ``reason``, unless someone paused them since for another."""
-    if not acd.present:
-        return
-    try:
-        status = await acd.service.status(agent_id)
-        if status.state is AgentState.PAUSED and status.reason == reason:
-            await acd.moves.unpause(agent_id)
-    except Exception as exc:
-        log.warning("api: could not unpause agent", agent=agent_id, error=repr(exc))
 
 
 class _Operation:

@@ -24,7 +24,7 @@ import structlog
 from cti.ami.client import AmiClient
 from cti.ami.state import Change, Channel, ChannelAdded, ChannelRemoved, ChannelUpdated
 from cti.api.acd_link import AcdLink
-from cti.api.call_control import CONSULT_REASON, give_back
+from cti.api.borrowed_agents import CONSULT_REASON, give_back
 from cti.api.live_calls import LegRole, LiveCall, LiveCalls
 from cti.api.notifier import Hub, agent_topic
 from cti.storage.agent_calls import CallOutcome
