@@ -132,7 +132,8 @@ async def _wait_answer(
                 if preferred in results:
                     return None, preferred
             return None, "NOANSWER"
-        if caller.hungup:
+        if caller.hungup or caller.pending_goto is not None:
+            # an AMI Redirect of the caller is a soft hang-up (ASYNCGOTO) to app_dial: "CANCEL"
             return None, "CANCEL"
         remaining = None if deadline is None else deadline - loop.time()
         if remaining is not None and remaining <= 0:

@@ -79,3 +79,25 @@ async def test_nobody_answers_the_agent_is_paused_and_the_call_is_next(tmp_path:
         assert order[1:] == [first.record.uniqueid, later.record.uniqueid]  # back at the head
         assert [h.kind for h in requeued.entry.history] == ["no-answer"]
         assert first.record.connected_to is not None and first.record.connected_to.startswith("PJSIP/1002-")
+
+
+async def test_the_acd_ring_timeout_takes_the_caller_back_before_dial_gives_up(tmp_path: Path) -> None:
+    """The ACD's own ring timeout (3 s) is shorter than the dialplan's (6 s): the caller is
+    redirected back to [acd-wait] and served by the next agent."""
+    phones = [PhoneProfile("1001", answers=False), PhoneProfile("1002", ring=Fixed(1.0), talk=Fixed(2.0))]
+    agents = [agent("1001"), agent("1002")]
+    async with hotline(tmp_path, phones=phones, agents=agents, login=False, ring_timeout_s=3.0) as line:
+        await line.acd.login("agent-1001")
+        caller = line.call("100")
+        await line.until(lambda: bool(line.of(CallRequeued)))
+        (requeued,) = line.of(CallRequeued)
+        assert requeued.reason == "no-answer"
+        await line.acd.login("agent-1002")
+        await line.until(lambda: caller.done.is_set())
+        assert caller.record is not None and caller.record.connected_to is not None
+        assert caller.record.connected_to.startswith("PJSIP/1002-")
+        (answered,) = line.of(CallAnswered)
+        assert answered.agent_id == "agent-1002"
+        phone = line.sim.phones["1001"]
+        assert phone.calls and phone.calls[0].ended_at is not None  # its ringing was stopped
+        assert phone.calls[0].ended_at - phone.calls[0].rang_at < 5.0  # before Dial's 6 s
