@@ -286,6 +286,9 @@ class Channel:
                     on_dtmf(self, digit)
 
     def request_goto(self, location: Location) -> None:
+        # ast_async_goto() moves the channel at once (its next event shows the new place); the
+        # application it runs sees the asynchronous goto and returns, then the dialplan goes on
+        self.context, self.exten, self.priority = location.context, location.exten, location.priority
         self.pending_goto = location
         self._kick()
 
