@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +37,7 @@ from cti.acd.staffing import Staffing
 from cti.acd.telephony import AmiTelephony
 from cti.acd.wait import WaitHandler
 from cti.acd.wallboard import Wallboard
-from cti.storage.agents import load_agents, upsert_agent
+from cti.storage.agents import load_agents
 from cti.storage.customers import Language
 
 if TYPE_CHECKING:
@@ -242,15 +242,3 @@ async def _supervised(name: str, work: Callable[[], Awaitable[None]]) -> None:
         except Exception:
             log.exception("acd task failed; restarting in 1 s", task=name)
             await asyncio.sleep(1.0)
-
-
-async def add_directory_agents(node: CtiNode, agents: Iterable[tuple[Agent, str]]) -> None:
-    """Write agents to the directory and into the running ACD (tests, tools)."""
-    agents = list(agents)
-    async with node.sessions() as db:
-        for agent, name in agents:
-            await upsert_agent(db, agent, name)
-        await db.commit()
-    if node.acd is not None:
-        for agent, name in agents:
-            await node.acd.add_agent(agent, name)
