@@ -76,7 +76,15 @@ def _say(text: str) -> None:
 async def run(
     clients: int = 500, wallboards: int = 100, rate: float = 200.0, duration_s: float = 10.0
 ) -> dict[str, Any]:
+    before = structlog.get_config()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))  # errors only
+    try:
+        return await _run(clients, wallboards, rate, duration_s)
+    finally:
+        structlog.configure(**before)
+
+
+async def _run(clients: int, wallboards: int, rate: float, duration_s: float) -> dict[str, Any]:
     agents = clients - wallboards
     if agents < 1 or wallboards < 0:
         raise ValueError("clients must exceed wallboards")
