@@ -101,3 +101,22 @@ async def test_the_acd_ring_timeout_takes_the_caller_back_before_dial_gives_up(t
         phone = line.sim.phones["1001"]
         assert phone.calls and phone.calls[0].ended_at is not None  # its ringing was stopped
         assert phone.calls[0].ended_at - phone.calls[0].rang_at < 5.0  # before Dial's 6 s
+
+
+async def test_an_unreachable_phone_pauses_its_agent_at_once_and_the_next_agent_answers(
+    tmp_path: Path,
+) -> None:
+    """Dial() cannot reach the phone at all (no DialEnd): the dialplan brings the caller back to
+    [acd-wait], whose AGI tells the ACD from DIALSTATUS long before any ring timeout."""
+    phones = [PhoneProfile("1001", reachable=False), PhoneProfile("1002", ring=Fixed(1.0), talk=Fixed(2.0))]
+    agents = [agent("1001"), agent("1002")]  # 1001 idle longest: offered first
+    async with hotline(tmp_path, phones=phones, agents=agents, ring_timeout_s=60.0) as line:
+        caller = line.call("100")
+        await line.until(lambda: caller.done.is_set())
+        (requeued,) = line.of(CallRequeued)
+        assert (requeued.agent_id, requeued.reason) == ("agent-1001", "no-answer")
+        status = await line.acd.status("agent-1001")
+        assert status.state is AgentState.PAUSED and status.reason == NO_ANSWER_REASON
+        (answered,) = line.of(CallAnswered)
+        assert answered.agent_id == "agent-1002"
+        assert answered.waited_s < 10.0  # not the 60 s ring timeout
