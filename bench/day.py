@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,6 @@ from sim.phones import PhoneProfile
 __all__ = ["Day", "Mix", "run"]
 
 
-VIP_ANYWHERE_RULES = Path(__file__).with_name("rules_vip_anywhere.yaml")
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ class Day:
 
 @dataclass(frozen=True)
 class Mix:
-    hours: float = 1.0
+    hours: float = 2.0
     arrival_per_hour: float = 240.0
     vip_threshold_s: float = 10.0
     threshold_s: float = 20.0
@@ -90,28 +89,24 @@ def run(
     day: Day | None = Day(),
     mix: Mix | None = Mix(),
     *,
-    vip_anywhere: bool = True,
     progress: bool = True,
     quiet: bool = True,
 ) -> dict[str, Any]:
-    """The single-skill day, the multi-skill mix with the shipped rules and (``vip_anywhere``)
-    again with :data:`VIP_ANYWHERE_RULES`; ``day`` or ``mix`` None skips it.  JSON-ready figures.
+    """The single-skill day and the multi-skill mix with the shipped rules; ``day`` or ``mix``
+    None skips it.  JSON-ready figures.
     ``quiet`` logs warnings only (the calls' own log lines would drown the progress)."""
     if quiet:
         configure_logging(LogSettings(level="WARNING"))
-    return asyncio.run(_run(day, mix, vip_anywhere, progress))
+    return asyncio.run(_run(day, mix, progress))
 
 
-async def _run(day: Day | None, mix: Mix | None, vip_anywhere: bool, progress: bool) -> dict[str, Any]:
+async def _run(day: Day | None, mix: Mix | None, progress: bool) -> dict[str, Any]:
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="hotline-bench-day-") as tmp:
         if day is not None:
             result.update(await single_skill(day, Path(tmp) / "single", progress))
         if mix is not None:
             result["multi_skill"] = await multi_skill(mix, Path(tmp) / "mix", progress)
-            if vip_anywhere and mix.rules_file is None:
-                variant = replace(mix, rules_file=VIP_ANYWHERE_RULES)
-                result["multi_skill_vip_anywhere"] = await multi_skill(variant, Path(tmp) / "mix2", progress)
     return result
 
 

@@ -27,11 +27,11 @@ def test_shipped_rules_vip_complaint_steps() -> None:
     senior_there = agent("s2", "senior", ["complaint"], "mianyang")
     junior_here = agent("j1", "junior", ["complaint"], "chengdu")
     expectations = [
-        (0.0, 0, {"s1"}, 1020.0),
-        (19.9, 0, {"s1"}, 1020.0),
-        (20.0, 1, {"s1", "s2"}, 1060.0),
-        (59.9, 1, {"s1", "s2"}, 1060.0),
-        (60.0, 2, {"s1", "s2", "j1"}, None),
+        (0.0, 0, {"s1"}, 1002.0),
+        (1.9, 0, {"s1"}, 1002.0),
+        (2.0, 1, {"s1", "s2"}, 1042.0),
+        (41.9, 1, {"s1", "s2"}, 1042.0),
+        (42.0, 2, {"s1", "s2", "j1"}, None),
         (6000.0, 2, {"s1", "s2", "j1"}, None),
     ]
     for elapsed, index, admitted, next_at in expectations:

@@ -54,7 +54,7 @@ def test_no_wait_when_agents_outnumber_the_calls() -> None:
 def test_a_short_day_reports_its_figures_next_to_erlang_c() -> None:
     day = Day(hours=0.15, arrival_per_hour=150, handle_time_s=60, agents=3, speed=60, seed=5)
     mix = Mix(hours=0.05, arrival_per_hour=240, speed=60, seed=5)
-    result = run(day, mix, vip_anywhere=False, progress=False, quiet=False)
+    result = run(day, mix, progress=False, quiet=False)
     assert result["calls"] > 5 and result["answered"] == result["calls"]
     assert result["abandoned"] == 0 and result["abandon_rate"] == 0.0
     for key in ("service_level", "erlang_c_service_level", "ideal_service_level"):
