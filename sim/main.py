@@ -159,10 +159,12 @@ def run_from_args(args: argparse.Namespace) -> int:
         ami_port=args.ami_port,
         users=[AmiUser.build(user, secret)],
         speed=speed,
-        sounds=[_resolve(sim_settings.sounds_dir)],
+        sounds=[Path(args.sounds) if args.sounds else _resolve(sim_settings.sounds_dir)],
         spool_dir=_resolve(sim_settings.recordings_dir).parent / "spool",
         agi=args.agi,
-        globals={"HOTLINE_AGI": f"agi://{args.agi}"} if args.agi else {},
+        # the dialplan's own URL names the first server; --agi spreads calls over all of them
+        globals={"HOTLINE_AGI": f"agi://{args.agi.split(',')[0].strip()}"} if args.agi else {},
+        queues=Path(args.queues) if args.queues else None,
         seed=scenario.seed if scenario else 0,
     )
     try:
