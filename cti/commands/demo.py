@@ -12,7 +12,9 @@ from pathlib import Path
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help="run the whole hotline on a simulated Asterisk with simulated traffic")
     p.add_argument("--minutes", type=float, default=5.0, help="simulated minutes of traffic (default 5)")
-    p.add_argument("--agents", type=int, default=8, help="agents logged in (default 8)")
+    p.add_argument(
+        "--agents", type=int, default=12, help="agents logged in (default 12, of the 20 demo agents)"
+    )
     p.add_argument("--rate", type=float, default=6.0, help="calls per simulated minute (default 6)")
     p.add_argument("--seed", type=int, default=1, help="random seed of the traffic (default 1)")
     p.add_argument("--speed", type=float, default=10.0, help="simulated seconds per real second (default 10)")

@@ -20,6 +20,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from cti.acd.node import acd_extension
+from cti.api.server import api_extension
 from cti.app import CtiNode
 from cti.demo.traffic import DemoOptions, demo_scenario
 from cti.settings import Settings, load_settings
@@ -29,6 +31,7 @@ from cti.storage.ivr_records import IvrSession
 from cti.storage.tickets import Ticket
 from sim.ami.server import AmiUser
 from sim.callers import Caller
+from recordings.archive import recording_extension
 from sim.main import DEFAULT_DIALPLAN, Simulator, SimulatorConfig
 
 
@@ -52,9 +55,10 @@ async def prepare_database(settings: Settings) -> None:
         await engine.dispose()
 
 
-def demo_settings(workdir: Path, ami_port: int) -> Settings:
+def demo_settings(workdir: Path, ami_port: int, web_port: int | None = None) -> Settings:
     workdir.mkdir(parents=True, exist_ok=True)
     return load_settings(
+        api={"listen": web_port is not None, "host": "127.0.0.1", "port": web_port or 0},
         storage={"url": f"sqlite+aiosqlite:///{workdir / 'demo.sqlite3'}"},
         ami={"host": "127.0.0.1", "port": ami_port, "username": "hotline", "secret": "hotline-demo"},
         agi={"host": "127.0.0.1", "port": 0},
@@ -62,15 +66,17 @@ def demo_settings(workdir: Path, ami_port: int) -> Settings:
     )
 
 
-def ensure_prompts(settings: Settings) -> Path | None:
-    """The IVR's prompts as audio (rendered once with espeak-ng, then reused), or None."""
-    from cti.commands.prompts import show_progress
+async def ensure_prompts(settings: Settings) -> Path | None:
+    """The IVR's prompts and the demo's knowledge entries as audio (rendered once with
+    espeak-ng, then reused), or None when espeak-ng/ffmpeg are missing."""
+    from cti.commands.prompts import knowledge_entries, show_progress
     from cti.storage.customers import Language
-    from ivr.prompt_audio import PromptBuildError, build, catalogue_jobs
+    from ivr.prompt_audio import PromptBuildError, build, catalogue_jobs, knowledge_jobs
 
     prompts_dir = settings.ivr.prompts_dir.resolve()
+    jobs = catalogue_jobs(tuple(Language)) + knowledge_jobs(await knowledge_entries(settings.storage))
     try:
-        report = build(catalogue_jobs(tuple(Language)), prompts_dir, progress=show_progress)
+        report = await asyncio.to_thread(build, jobs, prompts_dir, progress=show_progress)
     except PromptBuildError as exc:
         _say(f"hotline demo: no prompt audio ({exc}); callers hear nothing, prompts take no time")
         return None
@@ -81,30 +87,40 @@ def ensure_prompts(settings: Settings) -> Path | None:
 
 async def run_demo(run: DemoRun) -> dict[str, Any]:
     opts = run.options
-    prompts = ensure_prompts(load_settings())
-    sounds = [prompts] if prompts is not None else []
     sim_config = SimulatorConfig(
         dialplan=DEFAULT_DIALPLAN,
         ami_port=0,
         users=[AmiUser.build("hotline", "hotline-demo")],
         speed=opts.speed,
-        sounds=sounds,
         spool_dir=run.workdir / "spool",
         seed=opts.seed,
     )
+    # the demo database first (the prompts include its knowledge entries), then the audio
+    offline = demo_settings(run.workdir, ami_port=5038)  # no AMI yet: the database and the audio
+    await prepare_database(offline)
+    prompts = await ensure_prompts(offline)
+    sim_config.sounds = [prompts] if prompts is not None else []
     started = time.monotonic()
     async with Simulator(sim_config) as sim:
-        settings = demo_settings(run.workdir, sim.ami_port)
-        await prepare_database(settings)
-        async with CtiNode.running(settings, create_tables=False) as node:
+        settings = demo_settings(run.workdir, sim.ami_port, run.web_port)
+        extensions = [
+            recording_extension,
+            # the ACD's timers (ring time-out, wrap-up, announcements) run on the simulated clock
+            acd_extension(clock=sim.clock, tick_every_s=0.02),
+            api_extension,
+        ]
+        async with CtiNode.running(settings, create_tables=False, extensions=extensions) as node:
             sim.pbx.agi_override = f"127.0.0.1:{node.agi.port}"
-            extensions = await _agents_for(node, opts.agents)
-            scenario = demo_scenario(opts, extensions)
+            assert node.acd is not None
+            agents = await node.acd.login_demo_agents(opts.agents)
+            scenario = demo_scenario(opts, agents)
             sim.load(scenario)
             _say(
                 f"hotline demo: {opts.minutes:g} simulated minutes at {opts.speed:g}x, "
-                f"{opts.rate_per_min:g} calls/min, {len(extensions)} agents, seed {opts.seed}"
+                f"{opts.rate_per_min:g} calls/min, {len(agents)} agents, seed {opts.seed}"
             )
+            if run.web_port is not None:
+                _say(f"hotline demo: pages on http://127.0.0.1:{run.web_port}/agent /wallboard /qa")
             traffic = asyncio.create_task(sim.run_traffic(scenario))
             while not traffic.done():
                 _progress(sim, node)
@@ -116,16 +132,6 @@ async def run_demo(run: DemoRun) -> dict[str, Any]:
         run.report_path.parent.mkdir(parents=True, exist_ok=True)
         run.report_path.write_text(json.dumps(report, indent=2, sort_keys=True, default=str) + "\n")
     return report
-
-
-async def _agents_for(node: CtiNode, count: int) -> list[str]:
-    """The agents' extensions the simulator plays phones for (logged in, if the node has an ACD)."""
-    acd = getattr(node, "acd", None)
-    login = getattr(acd, "login_demo_agents", None)
-    if login is not None:
-        extensions: list[str] = await login(count)
-        return extensions
-    return [str(1001 + i) for i in range(count)]
 
 
 def _progress(sim: Simulator, node: CtiNode) -> None:
@@ -164,13 +170,11 @@ async def _report(
         "tickets": dict(Counter(f"{t.kind.value}:{t.status.value}" for t in tickets)),
         "connected_to_agent": len(connected),
         "abandoned": sum(1 for r in recs if r.abandoned),
-        "mean_wait_for_agent_s": round(sum(waits) / len(waits), 1) if waits else None,
+        "mean_time_to_agent_s": round(sum(waits) / len(waits), 1) if waits else None,
         "recordings": len(sim.pbx.recordings_done),
     }
-    acd = getattr(node, "acd", None)
-    snapshot = getattr(acd, "report", None)
-    if snapshot is not None:
-        report["acd"] = snapshot()
+    if node.acd is not None:
+        report["acd"] = node.acd.report()
     return report
 
 
@@ -185,8 +189,15 @@ def print_summary(report: dict[str, Any]) -> None:
     print(f"  first menu choice     {report['ivr_first_choice']}")
     print(f"  tickets               {report['tickets']}")
     print(f"  connected to an agent {report['connected_to_agent']} (abandoned {report['abandoned']})")
-    if report.get("mean_wait_for_agent_s") is not None:
-        print(f"  mean wait for agent   {report['mean_wait_for_agent_s']} s")
+    if report.get("mean_time_to_agent_s") is not None:
+        print(f"  time to reach agent   {report['mean_time_to_agent_s']} s on average (IVR included)")
     print(f"  recordings            {report['recordings']}")
-    if "acd" in report:
-        print(f"  ACD                   {report['acd']}")
+    total = report.get("acd", {}).get("total")
+    if total:
+        sl = total.get("service_level")
+        asa = total.get("asa_s")
+        print(
+            f"  ACD                   answered {total['answered']}, abandoned {total['abandoned']}, "
+            f"service level {'-' if sl is None else f'{sl:.0%}'} within {report['acd']['threshold_s']:g} s, "
+            f"ASA {'-' if asa is None else f'{asa:.0f} s'}"
+        )

@@ -31,7 +31,7 @@ VIP_AND_PRIVATE_LINE = ["13800000003", "13800000004", "13800000008", "1380000001
 @dataclass(frozen=True)
 class DemoOptions:
     minutes: float = 5.0
-    agents: int = 8
+    agents: int = 12
     rate_per_min: float = 6.0
     seed: int = 1
     speed: float = 10.0
@@ -88,7 +88,8 @@ def demo_scenario(options: DemoOptions, agent_extensions: list[str]) -> Scenario
                 "ring": {"uniform": [1, 4]},
                 "talk": {"lognormal": {"mean": 150, "sd": 80}},
             },
-            {"extensions": "9001", "kind": "qa", "ring": 2, "talk": None},
+            # the demo QA staff's phones (cti/api demo users)
+            {"extensions": "8001,8002,8010", "kind": "qa", "ring": 2, "talk": None},
         ],
         "traffic": [
             {
