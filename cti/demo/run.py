@@ -29,9 +29,9 @@ from cti.storage.db import create_engine_from_settings, create_schema, drop_sche
 from cti.storage.demo_data import seed_demo_data
 from cti.storage.ivr_records import IvrSession
 from cti.storage.tickets import Ticket
+from recordings.archive import recording_extension
 from sim.ami.server import AmiUser
 from sim.callers import Caller
-from recordings.archive import recording_extension
 from sim.main import DEFAULT_DIALPLAN, Simulator, SimulatorConfig
 
 
