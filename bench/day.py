@@ -52,8 +52,6 @@ from sim.phones import PhoneProfile
 __all__ = ["Day", "Mix", "run"]
 
 
-
-
 @dataclass(frozen=True)
 class Day:
     hours: float = 4.0

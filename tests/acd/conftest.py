@@ -10,12 +10,11 @@ where it is unreachable the Redis variants are skipped with a message, unless
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis

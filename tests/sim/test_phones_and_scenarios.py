@@ -158,10 +158,10 @@ async def test_mixmonitor_writes_a_real_wav_of_the_recorded_time(tmp_path: Path)
     config = SimulatorConfig(dialplan=SAMPLE_DIALPLAN, ami_port=0, speed=10.0, spool_dir=tmp_path)
     async with Simulator(config) as sim:
         # 600@test: Answer, MixMonitor(test-${UNIQUEID}.wav), Wait(2), SendDTMF, Wait(2), StopMixMonitor
+        stopped = asyncio.Event()
+        sim.pbx.bus.history_hooks.append(lambda e: stopped.set() if e.name == "MixMonitorStop" else None)
         await originate(sim.pbx, OriginateRequest(channel="Local/600@test", application="Wait", data="8"))
-        async with asyncio.timeout(5):
-            while not sim.pbx.recordings_done:
-                await asyncio.sleep(0.05)
+        await asyncio.wait_for(stopped.wait(), 5)
         [path] = sim.pbx.recordings_done
         assert path.parent == (tmp_path / "monitor").resolve() and path.name.startswith("test-")
         with wave.open(str(path)) as w:

@@ -42,7 +42,10 @@ SIDE_SESSIONS = {
         SideSession(2.3, [b"Action: Login\r\nUsername: nobody\r\nSecret: x\r\n\r\n"]),
         SideSession(
             4.1,
-            [b"Action: Login\r\nUsername: hotline\r\nSecret: s3cret\r\nEvents: off\r\n\r\n", b"Action: Logoff\r\n\r\n"],
+            [
+                b"Action: Login\r\nUsername: hotline\r\nSecret: s3cret\r\nEvents: off\r\n\r\n",
+                b"Action: Logoff\r\n\r\n",
+            ],
         ),
     ]
 }
@@ -105,9 +108,9 @@ async def test_simulator_answers_like_the_real_asterisk(name: str, tmp_path: Pat
         for prelude in PRELUDES.get(name, []):
             await replay_client(read_capture(prelude), "127.0.0.1", sim.ami_port, speed=SPEED)
         side = SIDE_SESSIONS.get(name)
-        side_task = (
-            asyncio.create_task(run_side_sessions(side, "127.0.0.1", sim.ami_port, speed=SPEED)) if side else None
-        )
+        side_task = None
+        if side:
+            side_task = asyncio.create_task(run_side_sessions(side, "127.0.0.1", sim.ami_port, speed=SPEED))
         received = await replay_client(chunks, "127.0.0.1", sim.ami_port, speed=SPEED)
         if side_task is not None:
             await side_task
