@@ -23,11 +23,13 @@ from tests.support.replay import (
     replay_client,
     run_side_sessions,
 )
+from tests.support.shared import require_shared
 
 CONF = CAPTURES.parent / "conf"
 SPEED = 4.0
 
-pytestmark = pytest.mark.skipif(not CAPTURES.is_dir(), reason="no captures at ../shared/asterisk/captures")
+# without the shared captures there is one test that skips (or fails in CI) saying so
+NAMES = capture_names("ami_") or ["<no captures>"]
 
 # The FastAGI server each AGI capture talked to.
 AGI_SCRIPTS = {
@@ -70,8 +72,10 @@ def _first_sequence(name: str) -> tuple[int, int]:
     return (int(seq.group(1), 16) if seq else 1), (int(uid.group(1)) if uid else 1)
 
 
-@pytest.mark.parametrize("name", capture_names("ami_"))
+@pytest.mark.parametrize("name", NAMES)
 async def test_simulator_answers_like_the_real_asterisk(name: str, tmp_path: Path) -> None:
+    if not CAPTURES.is_dir():
+        require_shared("the captured AMI exchanges in captures/")
     seq, uid = _first_sequence(name)
     agi = AGI_SCRIPTS.get(name)
     script = AgiScript(agi(), speed=SPEED) if agi else None

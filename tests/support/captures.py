@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cti.ami.protocol import AmiMessage, AmiParser
+from tests.support.shared import shared_path
 
-CAPTURES = Path(__file__).resolve().parents[2].parent / "shared" / "asterisk" / "captures"
+CAPTURES = shared_path("captures")
 
 _CHUNK = re.compile(r"^=== (SEND|RECV|EOF|NOTE)[^\n]*?t=([0-9.]+)[^\n]*$", re.M)
 

@@ -17,37 +17,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from tests.support.ports import free_port
+from tests.support.shared import require_shared, shared_asterisk_dir
 
 REPO = Path(__file__).resolve().parents[2]
 AMI_USER = "hotline"
 AMI_SECRET = "s3cret"
-HOW_TO = (
-    "no real Asterisk found: set HOTLINE_ASTERISK_DIR to a folder with start.sh/stop.sh "
-    "(like ../shared/asterisk, which runs Asterisk 22 with Local channels) to run the "
-    "conformance tests against it"
-)
 
 
 def asterisk_dir() -> Path | None:
-    env = os.environ.get("HOTLINE_ASTERISK_DIR")
-    candidates = [Path(env)] if env else []
-    candidates.append(REPO.parent / "shared" / "asterisk")
-    for c in candidates:
-        if (c / "start.sh").is_file() and any(c.glob("asterisk-*.tar.xz")):
-            return c
-    return None
+    return shared_asterisk_dir()
 
 
 def require_asterisk_dir() -> Path:
-    d = asterisk_dir()
-    if d is None:
-        if os.environ.get("HOTLINE_REQUIRE_ASTERISK") == "1":
-            pytest.fail(HOW_TO + " (HOTLINE_REQUIRE_ASTERISK=1: this run must not skip it)")
-        pytest.skip(HOW_TO)
-    return d
+    return require_shared("real Asterisk")
 
 
 @dataclass

@@ -17,7 +17,9 @@ from pathlib import Path
 from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLE_DIALPLAN = REPO.parent / "shared" / "asterisk" / "conf" / "extensions.sample.conf"
+# a copy of ../shared/asterisk/conf/extensions.sample.conf (kept equal by tests/test_shared_copies.py),
+# so the simulator's tests run where the shared folder is absent
+SAMPLE_DIALPLAN = REPO / "tests" / "data" / "sample_asterisk" / "extensions.sample.conf"
 USER = "hotline"
 SECRET = "s3cret"
 

@@ -7,14 +7,13 @@ from pathlib import Path
 import pytest
 
 from cti.ami.protocol import AmiMessage, AmiParser
-from tests.support.real_asterisk import REPO, asterisk_dir
+from tests.support.shared import require_shared, shared_path
 
 DATA = Path(__file__).parent / "data"
 
 
 def captures_dir() -> Path | None:
-    base = asterisk_dir() or REPO.parent / "shared" / "asterisk"
-    raw = base / "captures" / "raw"
+    raw = shared_path("captures", "raw")
     return raw if raw.is_dir() else None
 
 
@@ -25,7 +24,8 @@ def capture(name: str) -> bytes:
         return local.read_bytes()
     raw = captures_dir()
     if raw is None or not (raw / f"{name}.recv.bin").is_file():
-        pytest.skip(f"capture {name} not found (../shared/asterisk/captures/raw)")
+        require_shared(f"capture {name}")
+        pytest.fail(f"capture {name} is not among the shared captures")
     return (raw / f"{name}.recv.bin").read_bytes()
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from sim.dialplan.config import Dialplan, DialplanError, Priority, load_dialplan, parse_dialplan
+from tests.support.sim_process import SAMPLE_DIALPLAN
 
-SAMPLE = Path(__file__).resolve().parents[4] / "shared" / "asterisk" / "conf" / "extensions.sample.conf"
+SAMPLE = SAMPLE_DIALPLAN
 
 
 def numbering(dialplan: Dialplan, context: str) -> list[tuple[str, int, str | None, str, str]]:

@@ -14,10 +14,11 @@ from sim.dialplan.config import Dialplan, load_dialplan, parse_dialplan
 from sim.dialplan.patterns import strip_fluff
 from tests.sim.dialplan.asterisk_cli import wait_until_booted
 from tests.support.real_asterisk import real_asterisk
+from tests.support.shared import shared_path
 
 pytestmark = pytest.mark.conformance
 
-SAMPLE = Path(__file__).resolve().parents[4] / "shared" / "asterisk" / "conf" / "extensions.sample.conf"
+SAMPLE = shared_path("conf", "extensions.sample.conf")
 
 INCLUDED = """\
 exten => 800,1,NoOp(an included file continues the section it is included in)
