@@ -49,6 +49,7 @@ from typing import IO, Any
 import structlog
 from prometheus_client import CollectorRegistry
 
+from bench.agi import BenchChannel
 from cti.agi.protocol import parse_command_line
 from sim.agi.port import ChannelHungUp, PlaybackOutcome
 
@@ -93,30 +94,21 @@ class Window:
     gaps: list[tuple[float, str]]  # seconds, and the command that ended the gap
 
 
-class ScriptedLine:
+class ScriptedLine(BenchChannel):
     """An in-memory answered channel (the AGI client's :class:`sim.agi.port.AgiChannel`) whose
-    caller keys in from a script, timing the gaps between AGI commands."""
+    caller keys in from a script, timing the gaps between AGI commands; media takes the time
+    ``pace`` says."""
 
     def __init__(self, n: int, script: Script, pace: Pace, rng: random.Random, window: Window) -> None:
+        super().__init__(n)
         self.name = f"Local/10000@from-pstn-{n:08x};2"
-        self.uniqueid = f"1795680000.{n}"
-        self.tech, self.language = "Local", "en"
-        self.callerid_num: str | None = script.number or f"139{rng.randrange(10**8):08d}"
-        self.callerid_name: str | None = "Bench"
-        self.dnid: str | None = "10000"
-        self.rdnis: str | None = None
-        self.context, self.exten, self.priority, self.accountcode = "hotline", "s", 4, ""
-        self.state = 6
-        self.variables: dict[str, str] = {}
+        self.callerid_num = script.number or f"139{rng.randrange(10**8):08d}"
+        self.dnid = "10000"
+        self.context, self.exten, self.priority = "hotline", "s", 4
         self.keys = deque(script.keys)
         self.pace = pace
         self.window = window
         self._answered_at = time.perf_counter()  # the first command's gap starts at the connection
-        self._hungup = asyncio.Event()
-
-    @property
-    def hungup(self) -> bool:
-        return self._hungup.is_set()
 
     def publish_agi_exec(
         self,
@@ -141,9 +133,6 @@ class ScriptedLine:
         if self.hungup:
             raise ChannelHungUp(self.name)
 
-    async def answer(self) -> None:
-        self.state = 6
-
     async def play(self, filename: str, escape_digits: str) -> PlaybackOutcome:
         await self._media(self.pace.prompt_s)
         return PlaybackOutcome(found=True, digit=None, endpos=round(self.pace.prompt_s * 8000))
@@ -162,30 +151,6 @@ class ScriptedLine:
     async def say_number(self, number: int, escape_digits: str, gender: str | None) -> str | None:
         await self._media(self.pace.say_s)
         return None
-
-    def flush_digits(self) -> None:
-        return None
-
-    def get_variable(self, name: str) -> str | None:
-        return self.variables.get(name)
-
-    def set_variable(self, name: str, value: str) -> None:
-        self.variables[name] = value
-
-    def substitute(self, text: str) -> str:
-        return text
-
-    async def exec_application(self, app: str, data: str) -> int:
-        return 0
-
-    async def set_music(self, on: bool, moh_class: str | None) -> None:
-        return None
-
-    async def hangup(self, cause: int = 16) -> None:
-        self._hungup.set()
-
-    async def wait_hangup(self) -> None:
-        await self._hungup.wait()
 
 
 def _label(command: str) -> str:
