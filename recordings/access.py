@@ -1,19 +1,19 @@
-"""Who may listen to a recording: QA staff only, within their scope.
+"""Who may listen to a recording: QA staff, supervisors and admins, within their prefecture.
 
-Provincial QA (服务督查), supervisors and admins: every prefecture.  Prefecture QA: their
-own prefecture.  Agents and managers: none (recordings are quality evidence, not a tool for
-the agents themselves).
+Recordings are quality evidence, not a tool for the agents themselves: agents and managers may
+not listen.  Staff of a prefecture centre (prefecture QA, a prefecture's supervisor) listen to
+their own prefecture's calls; staff of the provincial centre (prefecture ``province``:
+provincial QA 服务督查, provincial supervisors, admins) to every prefecture's.
 """
 
 from __future__ import annotations
 
-ALL_PREFECTURES = frozenset({"qa-province", "supervisor", "admin"})
-OWN_PREFECTURE = frozenset({"qa-prefecture"})
+from cti.storage.prefectures import PROVINCE
+
+LISTENERS = frozenset({"qa-prefecture", "qa-province", "supervisor", "admin"})
 
 
 def may_listen(role: str, user_prefecture: str, recording_prefecture: str) -> bool:
-    if role in ALL_PREFECTURES:
-        return True
-    if role in OWN_PREFECTURE:
-        return user_prefecture == recording_prefecture
-    return False
+    if role not in LISTENERS:
+        return False
+    return user_prefecture in (PROVINCE.code, recording_prefecture)

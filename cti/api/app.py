@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from acd.errors import AcdError
 from acd.model import CallbackRequest, WaitingEntry
 from cti.ami.client import AmiClient
-from cti.api import http_agent, http_floor, http_pages, http_session, http_tickets
+from cti.api import http_agent, http_floor, http_pages, http_recordings, http_session, http_tickets
 from cti.api.acd_feed import AcdFeed
 from cti.api.acd_link import AcdLink
 from cti.api.agent_desk import AgentDesk
@@ -40,6 +40,7 @@ from cti.api.keys import (
     OPENAPI,
     POPS,
     QA,
+    RECORDINGS,
     REGISTRY,
     SETTINGS,
     TICKETS,
@@ -52,6 +53,7 @@ from cti.api.middleware import middlewares
 from cti.api.monitoring import Monitoring
 from cti.api.notifier import Hub
 from cti.api.openapi import build_document
+from cti.api.recording_library import RecordingLibrary
 from cti.api.routes import MAX_BODY, PublicRoute, Route, install
 from cti.api.screen_pop import ScreenPops
 from cti.api.ticket_desk import TicketDesk
@@ -61,7 +63,13 @@ from cti.settings import Settings
 
 __all__ = ["PUBLIC_ROUTES", "ROUTES", "ApiDeps", "build_app"]
 
-ROUTES: list[Route] = [*http_session.ROUTES, *http_agent.ROUTES, *http_tickets.ROUTES, *http_floor.ROUTES]
+ROUTES: list[Route] = [
+    *http_session.ROUTES,
+    *http_agent.ROUTES,
+    *http_tickets.ROUTES,
+    *http_floor.ROUTES,
+    *http_recordings.ROUTES,
+]
 PUBLIC_ROUTES: list[PublicRoute] = [*http_session.PUBLIC_ROUTES, *http_pages.PUBLIC_ROUTES]
 VERSION = "1.0.0"
 
@@ -131,6 +139,7 @@ def build_app(deps: ApiDeps) -> web.Application:
     app[TICKETS] = TicketDesk(deps.sessions, current_caller, deps.clock)
     app[FLOOR] = Floor(acd, calls, deps.clock)
     app[QA] = Monitoring(deps.ami, acd, control, deps.sessions, hub, metrics, background, deps.clock)
+    app[RECORDINGS] = RecordingLibrary(deps.sessions, deps.settings.recordings.directory)
     app[WALLBOARD] = wallboard
     app[OPENAPI] = build_document(ROUTES, PUBLIC_ROUTES, version=VERSION)
     install(app, ROUTES, PUBLIC_ROUTES)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from cti.api.metrics import ApiMetrics
     from cti.api.monitoring import Monitoring
     from cti.api.notifier import Hub
+    from cti.api.recording_library import RecordingLibrary
     from cti.api.screen_pop import ScreenPops
     from cti.api.ticket_desk import TicketDesk
     from cti.api.wallboard import WallboardFeed
@@ -29,6 +30,7 @@ TICKETS: web.AppKey[TicketDesk] = web.AppKey("tickets")
 FLOOR: web.AppKey[Floor] = web.AppKey("floor")
 QA: web.AppKey[Monitoring] = web.AppKey("qa")
 HUB: web.AppKey[Hub] = web.AppKey("hub")
+RECORDINGS: web.AppKey[RecordingLibrary] = web.AppKey("recordings")
 WALLBOARD: web.AppKey[WallboardFeed] = web.AppKey("wallboard")
 METRICS: web.AppKey[ApiMetrics] = web.AppKey("metrics")
 REGISTRY: web.AppKey[CollectorRegistry] = web.AppKey("registry")

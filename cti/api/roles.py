@@ -17,6 +17,7 @@ floor-read           supervisor, qa-prefecture, qa-province, admin
 floor-control        supervisor, admin
 monitor              qa-prefecture, qa-province
 monitor-log          qa-prefecture, qa-province, supervisor, admin
+recordings           qa-prefecture, qa-province, supervisor, admin (:mod:`recordings.access`)
 ===================  =============================================================================
 """
 
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 
 from cti.storage.prefectures import PROVINCE
 from cti.storage.users import Role
+from recordings.access import LISTENERS
 
 __all__ = ["GRANTS", "Permission", "Principal", "allowed"]
 
@@ -42,6 +44,7 @@ class Permission(enum.StrEnum):
     FLOOR_CONTROL = "floor-control"
     MONITOR = "monitor"
     MONITOR_LOG = "monitor-log"
+    RECORDINGS = "recordings"
 
 
 _AGENTS = frozenset({Role.AGENT_JUNIOR, Role.AGENT_SENIOR, Role.MANAGER})
@@ -58,6 +61,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.FLOOR_CONTROL: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Permission.MONITOR: _QA,
     Permission.MONITOR_LOG: _QA | {Role.SUPERVISOR, Role.ADMIN},
+    Permission.RECORDINGS: frozenset(Role(name) for name in LISTENERS),
 }
 
 

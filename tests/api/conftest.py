@@ -24,7 +24,7 @@ from acd.store_memory import MemoryStore
 from cti.ami.client import AmiClient
 from cti.api.acd_link import AcdLink
 from cti.api.app import ApiDeps, build_app
-from cti.settings import AcdSettings, AmiSettings, Settings, StorageSettings
+from cti.settings import AcdSettings, AmiSettings, RecordingSettings, Settings, StorageSettings
 from cti.storage.db import create_engine_from_settings, create_schema, session_factory
 from cti.storage.demo_agents import DEMO_AGENTS
 from cti.storage.demo_data import seed_demo_data
@@ -95,7 +95,9 @@ async def make_env(tmp_path: Path, *, ami: AmiClient | None = None) -> AsyncIter
     for demo in DEMO_AGENTS:
         await acd.register_agent(demo.to_agent())
     await acd.start()
-    settings = Settings(storage=storage, acd=acd_settings)
+    settings = Settings(
+        storage=storage, acd=acd_settings, recordings=RecordingSettings(directory=tmp_path / "recordings")
+    )
     client_ami = ami or AmiClient(AmiSettings(port=9))  # never started: no PBX
     clock = Clock()
     registry = CollectorRegistry()

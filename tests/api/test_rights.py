@@ -23,7 +23,7 @@ USERS: dict[Role, str] = {
     Role.SUPERVISOR: "sup.lanzhou",
     Role.ADMIN: "admin",
 }
-PARAMS = {"number": "00000018", "agent_id": "agent-1002", "session_id": "1"}
+PARAMS = {"number": "00000018", "agent_id": "agent-1002", "session_id": "1", "recording_id": "1"}
 
 
 def _path(template: str) -> str:

@@ -51,6 +51,7 @@ def _settings(workdir: Path, ami_port: int) -> Settings:
         acd={"wrapup_s": 60.0, "ring_timeout_s": 10.0},
         api={"host": "127.0.0.1", "port": 0, "listen": True},
         ivr={"prompts_dir": str(workdir / "prompts")},
+        recordings={"directory": str(workdir / "recordings")},
     )
 
 

@@ -3,14 +3,17 @@
 The story of the issue: an agent signs in and logs in at their extension; a customer calls the
 hotline and asks for an agent; the screen pop shows who is calling; the agent transfers the call
 to a senior; provincial QA starts a silent listen and the simulator shows ChanSpy on the senior's
-channel with quiet options; a prefecture's QA is refused another prefecture's call.  Screenshots
+channel with quiet options; a prefecture's QA is refused another prefecture's call; QA plays a
+recorded call of their prefecture in the page.  Screenshots
 of the three pages are saved to ``test-artifacts/screenshots/``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import wave
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ import pytest_asyncio
 from playwright.async_api import BrowserContext, Page, expect
 
 from acd.agent_state import AgentState
+from cti.storage.recordings import Recording, RecordingStatus
 from cti.storage.users import DEMO_PASSWORD
 
 from .stack import Stack, running_stack
@@ -123,6 +127,56 @@ async def test_agent_screen_pop_transfer_and_qa_listening(
 
     await until(stopped)
     for page in (agent, qa, local, board):
+        await page.close()
+
+
+async def test_qa_plays_a_recording_of_their_prefecture(browser: BrowserContext, stack: Stack) -> None:
+    directory = stack.node.settings.recordings.directory
+    relative = "lanzhou/2024/06/10/1718000000.7.wav"
+    (directory / relative).parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(directory / relative), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x00\x10" * 8000 * 3)  # three seconds
+    async with stack.node.sessions() as db:
+        row = Recording(
+            uniqueid="1718000000.7",
+            linkedid="1718000000.7",
+            agent="1001",
+            caller_number="13800000001",
+            prefecture="lanzhou",
+            source="/spool/1718000000.7.wav",
+            path=relative,
+            format="wav",
+            started_at=datetime.now(UTC),
+            duration_s=3.0,
+            size_bytes=(directory / relative).stat().st_size,
+            status=RecordingStatus.ARCHIVED,
+        )
+        db.add(row)
+        await db.commit()
+        recording_id = row.id
+
+    qa = await sign_in(browser, stack, "qa", "qa.lanzhou")
+    await qa.get_by_test_id(f"play-{recording_id}").click()
+    player = qa.get_by_test_id("recording-player")
+    await expect(player).to_have_attribute("data-recording", str(recording_id))
+    duration = await player.evaluate(
+        """async (audio) => {
+            for (let i = 0; i < 100 && !(audio.duration > 0) && !audio.error; i++) {
+                await new Promise((ok) => setTimeout(ok, 50));
+            }
+            return audio.error ? audio.error.message : audio.duration;
+        }"""
+    )
+    assert duration == pytest.approx(3.0, abs=0.05), duration  # the browser decoded the archived file
+
+    local = await sign_in(browser, stack, "qa", "qa.tianshui")
+    await expect(local.get_by_test_id("recordings")).to_be_attached()
+    await asyncio.sleep(0.5)  # the list has been fetched
+    assert await local.get_by_test_id(f"recording-{recording_id}").count() == 0
+    for page in (qa, local):
         await page.close()
 
 

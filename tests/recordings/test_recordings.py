@@ -74,7 +74,11 @@ def test_a_broken_file_is_a_clear_error(tmp_path: Path) -> None:
         ("qa-province", "province", "tianshui", True),
         ("qa-prefecture", "tianshui", "tianshui", True),
         ("qa-prefecture", "lanzhou", "tianshui", False),
-        ("supervisor", "lanzhou", "tianshui", True),
+        ("qa-province", "lanzhou", "tianshui", False),  # a provincial role, but a prefecture's user
+        ("supervisor", "lanzhou", "tianshui", False),
+        ("supervisor", "lanzhou", "lanzhou", True),
+        ("supervisor", "province", "tianshui", True),
+        ("admin", "province", "gannan", True),
         ("agent-senior", "tianshui", "tianshui", False),
         ("agent-junior", "tianshui", "tianshui", False),
         ("manager", "tianshui", "tianshui", False),

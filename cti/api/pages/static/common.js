@@ -26,6 +26,7 @@ const LABELS = {
     started: "开始", ended: "结束", my_session: "我的监听", ringing: "振铃中", active: "进行中",
     talking: "通话中", held: "保持中", consulting: "咨询中", skill: "技能", offline: "连接中断，重连中…",
     error: "操作失败", normal: "普通", vip: "大客户", private_line: "专线", status: "状态",
+    recordings: "通话录音", play: "播放", no_audio: "无音频",
   },
   en: {
     title_agent: "Agent desk", title_wallboard: "Wallboard", title_qa: "QA monitoring",
@@ -53,6 +54,7 @@ const LABELS = {
     talking: "Talking", held: "On hold", consulting: "Consulting", skill: "Skill",
     offline: "Connection lost, reconnecting…", error: "Failed", normal: "Normal", vip: "VIP",
     private_line: "Private line", status: "Status",
+    recordings: "Recordings", play: "Play", no_audio: "No audio",
   },
 };
 
@@ -92,6 +94,16 @@ const Hotline = {
       throw error;
     }
     return data;
+  },
+
+  // A file the API serves only with the user's token (a recording): as an object URL.
+  async objectUrl(path) {
+    const response = await fetch(path, { headers: { Authorization: "Bearer " + this.token } });
+    if (!response.ok) {
+      const data = await response.json().catch(() => ({}));
+      throw new Error(data.message || response.statusText);
+    }
+    return URL.createObjectURL(await response.blob());
   },
 
   forget() {

@@ -1,4 +1,5 @@
-// The QA page: live calls in scope with Listen / Whisper / Barge, my session, the monitoring log.
+// The QA page: live calls in scope with Listen / Whisper / Barge, my session, the monitoring log,
+// the recorded calls in scope.
 "use strict";
 
 (() => {
@@ -7,6 +8,7 @@
   let calls = [];
   let session = null;
   let log = [];
+  let recordings = [];
 
   const act = async (method, path, body) => {
     try { return await H.api(method, path, body); }
@@ -43,6 +45,33 @@
     }
   }
 
+  async function play(r) {
+    const player = $("player");
+    try {
+      if (player.src) URL.revokeObjectURL(player.src);
+      player.src = await H.objectUrl(`/api/recordings/${r.recording_id}/audio`);
+      player.dataset.recording = r.recording_id; player.hidden = false;
+      await player.play().catch(() => {});  // a browser may refuse to start sound by itself
+    } catch (e) { H.toast(`${H.t("error")}: ${e.message}`); }
+  }
+
+  function renderRecordings() {
+    const body = $("recordings"); body.replaceChildren();
+    for (const r of recordings) {
+      const action = r.playable
+        ? H.el("button", { type: "button", "data-testid": `play-${r.recording_id}`, onclick: () => play(r) }, H.t("play"))
+        : H.el("span", { class: "muted" }, H.t("no_audio"));
+      body.append(H.el("tr", { "data-testid": `recording-${r.recording_id}` },
+        H.el("td", {}, new Date(r.started_at).toLocaleString()), H.el("td", {}, r.agent || ""),
+        H.el("td", {}, r.caller_number || ""), H.el("td", {}, r.prefecture),
+        H.el("td", { class: "num" }, H.seconds(r.duration_s)), H.el("td", {}, action)));
+    }
+  }
+
+  async function refreshRecordings() {
+    recordings = (await H.api("GET", "/api/recordings?limit=50")).recordings; renderRecordings();
+  }
+
   async function refresh() {
     const data = await H.api("GET", "/api/qa/calls");
     calls = data.calls; session = data.mine[0] || null;
@@ -62,8 +91,10 @@
     $("session-stop").addEventListener("click", async () => {
       if (session) { await act("DELETE", `/api/qa/monitor/${session.session_id}`); session = null; refresh(); }
     });
-    document.addEventListener("hotline:language", () => { renderCalls(); renderSession(); renderLog(); });
+    document.addEventListener("hotline:language", () => { renderCalls(); renderSession(); renderLog(); renderRecordings(); });
     await refresh().catch(() => {});
+    await refreshRecordings().catch(() => {});
+    setInterval(() => refreshRecordings().catch(() => {}), 15000);
     setInterval(() => refresh().catch(() => {}), 3000);
     H.feed((m) => {
       if (m.type === "monitor.updated") { session = m.data; renderSession(); }
