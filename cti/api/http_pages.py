@@ -2,11 +2,14 @@
 Prometheus metrics and the WebSocket (which authenticates with its first message).
 
 The pages are static HTML shells with a small script each (``pages/``): they sign in with the
-API, then render from the API and the WebSocket.  Labels are in Chinese and English.
+API, then render from the API and the WebSocket.  Labels are in Chinese and English.  What the
+pages share (the sign-in form) is in ``pages/parts/`` and put in by ``<!--#include NAME-->``.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
 
 from aiohttp import web
@@ -22,11 +25,19 @@ PAGES_DIR = Path(__file__).resolve().parent / "pages"
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".svg": "image/svg+xml"}
 
 
+_INCLUDE = re.compile(r"<!--#include ([\w.-]+)-->\n?")
+
+
+@functools.cache
+def render_page(name: str) -> str:
+    """The page's HTML with its ``<!--#include NAME-->`` lines replaced by ``pages/parts/NAME``."""
+    text = (PAGES_DIR / f"{name}.html").read_text(encoding="utf-8")
+    return _INCLUDE.sub(lambda m: (PAGES_DIR / "parts" / m.group(1)).read_text(encoding="utf-8"), text)
+
+
 def _page(name: str) -> PublicRoute:
     async def handler(request: web.Request) -> web.StreamResponse:
-        return web.FileResponse(
-            PAGES_DIR / f"{name}.html", headers={"Content-Type": "text/html; charset=utf-8"}
-        )
+        return web.Response(text=render_page(name), content_type="text/html", charset="utf-8")
 
     return PublicRoute(
         "GET", f"/{name}", f"page.{name}", handler, f"The {name} page", "pages", in_document=False

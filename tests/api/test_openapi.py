@@ -43,7 +43,10 @@ async def test_pages_are_served_with_a_strict_policy(api: ApiEnv) -> None:
     for page in ("agent", "wallboard", "qa"):
         r = await api.client.get(f"/{page}")
         assert r.status == 200 and "text/html" in r.headers["Content-Type"]
+        html = await r.text()
+        assert '<form id="login" hidden>' in html and "<!--#include" not in html  # the shared part is in
         assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+        assert "media-src 'self' blob:" in r.headers["Content-Security-Policy"]  # recordings play
         assert r.headers["X-Frame-Options"] == "DENY"
     r = await api.client.get("/static/../app.py")
     assert r.status == 404
