@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from aiohttp import web
 
 from cti.api.errors import BadRequest
@@ -18,10 +20,24 @@ def _number(text: str, what: str) -> int:
     return int(text)
 
 
+def _moment(request: web.Request, name: str) -> datetime | None:
+    """An ISO 8601 date or date-time query parameter (UTC unless it says otherwise)."""
+    text = request.query.get(name)
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(f"{name} is an ISO 8601 date or date-time, e.g. 2024-06-10T09:00") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 async def recordings(request: web.Request, who: Principal) -> web.StreamResponse:
     limit = _number(request.query.get("limit", "100"), "limit")
     agent = request.query.get("agent") or None
-    return json_response({"recordings": await request.app[RECORDINGS].list(who, agent=agent, limit=limit)})
+    since, until = _moment(request, "since"), _moment(request, "until")
+    found = await request.app[RECORDINGS].list(who, agent=agent, since=since, until=until, limit=limit)
+    return json_response({"recordings": found})
 
 
 async def audio(request: web.Request, who: Principal) -> web.StreamResponse:
@@ -46,7 +62,7 @@ ROUTES = [
         REC,
         "Recorded calls I may listen to, newest first",
         "recordings",
-        query=("limit", "agent"),
+        query=("limit", "agent", "since", "until"),
     ),
     Route(
         "GET",

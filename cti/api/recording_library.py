@@ -9,6 +9,7 @@ call's ids — never the caller's number — so "who listened to which call" can
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +42,26 @@ class RecordingLibrary:
         self.sessions = sessions
         self.directory = directory
 
-    async def list(self, who: Principal, *, agent: str | None, limit: int) -> list[dict[str, Any]]:
-        """The newest recordings in the user's scope (optionally one agent's extension)."""
+    async def list(
+        self,
+        who: Principal,
+        *,
+        agent: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        """The newest recordings in the user's scope; optionally one agent's (extension), started
+        at or after ``since`` and before ``until``."""
         query = select(Recording).order_by(Recording.started_at.desc(), Recording.id.desc())
         if who.scope is not None:
             query = query.where(Recording.prefecture == who.scope)
         if agent:
             query = query.where(Recording.agent == agent)
+        if since is not None:
+            query = query.where(Recording.started_at >= since)
+        if until is not None:
+            query = query.where(Recording.started_at < until)
         async with self.sessions() as db:
             rows = (await db.execute(query.limit(min(limit, MAX_LIMIT)))).scalars()
             return [_view(row) for row in rows if may_listen(who.role.value, who.prefecture, row.prefecture)]

@@ -76,8 +76,15 @@ async def test_each_user_lists_the_recordings_of_their_scope(api: ApiEnv, tmp_pa
     assert [r["recording_id"] for r in supervisor["recordings"]] == [4]
     _, tianshui = await api.call("GET", "/api/recordings", "qa.tianshui")
     assert [r["recording_id"] for r in tianshui["recordings"]] == [3]
-    status, error = await api.call("GET", "/api/recordings?limit=many", "qa.lanzhou")
-    assert (status, error["error_id"]) == (400, "request-invalid")
+    _, window = await api.call(
+        "GET", "/api/recordings?since=2024-06-10T09:02:00&until=2024-06-10T09:04:00%2B00:00", "qa.province"
+    )
+    assert [r["recording_id"] for r in window["recordings"]] == [3, 2]  # 09:02 and 09:03, not 09:04
+    _, by_day = await api.call("GET", "/api/recordings?since=2024-06-11", "qa.province")
+    assert by_day["recordings"] == []
+    for bad in ("limit=many", "since=yesterday", "until=2024-13-01"):
+        status, error = await api.call("GET", f"/api/recordings?{bad}", "qa.lanzhou")
+        assert (status, error["error_id"]) == (400, "request-invalid"), bad
     for agent in ("agent1001", "agent1003", "manager1006"):
         status, error = await api.call("GET", "/api/recordings", agent)
         assert (status, error["error_id"]) == (403, "auth-forbidden")
