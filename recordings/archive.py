@@ -119,7 +119,10 @@ class RecordingArchive:
                 )
                 self.archived += 1
                 if self.settings.delete_source and source.resolve() != done.path.resolve():
-                    source.unlink(missing_ok=True)
+                    try:
+                        source.unlink(missing_ok=True)
+                    except OSError as exc:  # archived all the same: the spool file stays behind
+                        bound.warning("recording left in the spool", file=str(source), error=str(exc))
                 bound.info("recording archived", path=str(relative), seconds=round(done.duration_s, 1))
         async with self.sessions() as db:
             db.add(row)

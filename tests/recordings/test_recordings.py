@@ -13,10 +13,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from cti.ami.channels import Channel
+from cti.ami.events import Party
 from cti.app import CtiNode
-from cti.settings import load_settings
+from cti.settings import RecordingSettings, StorageSettings, load_settings
+from cti.storage.db import create_engine_from_settings, create_schema, session_factory
 from cti.storage.recordings import Recording, RecordingStatus
 from recordings.access import may_listen
+from recordings.archive import RecordingArchive
 from recordings.postprocess import RecordingError, process
 from sim.ami.server import AmiUser
 from sim.callers import CallerScript
@@ -120,3 +124,46 @@ async def test_a_recorded_call_is_archived_with_its_identity(tmp_path: Path) -> 
     assert archived.is_file()
     assert row.duration_s == pytest.approx(6.0, abs=1.0)  # recorded while bridged: the talk time
     assert not list((tmp_path / "spool" / "monitor").glob("*.wav"))  # the spool file was moved out
+
+
+async def test_a_spool_file_that_cannot_be_removed_still_leaves_an_archived_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asterisk's spool is often not ours to delete from: the call is archived all the same."""
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    _tone(spool / "hotline-1718000000.5.wav", 2.0, 3000)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
+    engine = create_engine_from_settings(StorageSettings(url=url))
+    await create_schema(engine)
+    settings = RecordingSettings(directory=tmp_path / "archive")
+    archive = RecordingArchive(settings, session_factory(engine), default_prefecture="lanzhou")
+    channel = Channel(
+        name="PJSIP/1001-00000005",
+        uniqueid="1718000000.5",
+        linkedid="1718000000.4",
+        state=6,
+        state_desc="Up",
+        caller=Party("13800000001", ""),
+        connected=Party("1001", ""),
+        context="acd-connect",
+        exten="1001",
+        priority=3,
+        variables=(
+            ("MIXMONITOR_FILENAME", str(spool / "hotline-1718000000.5.wav")),
+            ("HOTLINE_PREFECTURE", "baiyin"),
+            ("HOTLINE_AGENT", "1001"),
+        ),
+    )
+
+    def refuse(self: Path, missing_ok: bool = False) -> None:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    try:
+        row = await archive.archive(channel)
+    finally:
+        await engine.dispose()
+    assert row.status is RecordingStatus.ARCHIVED and row.path is not None
+    assert row.path.startswith("baiyin/") and (tmp_path / "archive" / row.path).is_file()
+    assert (spool / "hotline-1718000000.5.wav").is_file()  # left behind, and said so in the log
