@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import wave
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from bench.sim_hotline import SimulatedHotline, simulated_hotline
 from sim.callers import Caller
 from sim.phones import PhoneProfile
 from tests.cti.ami.tcp_proxy import TcpProxy
+from tests.support.audio import write_wav
 
 LINES: dict[str, Line] = {
     "100": Line("general"),
@@ -67,13 +67,7 @@ class Hotline(SimulatedHotline):
 def write_sounds(folder: Path, names: Sequence[str], seconds: float = 0.5) -> Path:
     """Silent WAV files ``<folder>/<name>.wav`` the simulator plays for ``seconds`` each."""
     for name in names:
-        path = folder / f"{name}.wav"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with wave.open(str(path), "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(8000)
-            w.writeframes(b"\0\0" * int(8000 * seconds))
+        write_wav(folder / f"{name}.wav", seconds)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import wave
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,20 +9,11 @@ import structlog
 from structlog.testing import capture_logs
 
 from cti.storage.recordings import Recording, RecordingStatus
+from tests.support.audio import write_wav
 
 from .conftest import ApiEnv
 
 T0 = datetime(2024, 6, 10, 9, 0, tzinfo=UTC)
-
-
-def _wav(path: Path, seconds: float) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(8000)
-        w.writeframes(b"\x10\x00" * int(8000 * seconds))
-    return path.read_bytes()
 
 
 def _row(n: int, prefecture: str, status: RecordingStatus, path: str | None, agent: str) -> Recording:
@@ -48,8 +38,8 @@ async def _archive(api: ApiEnv, tmp_path: Path) -> dict[str, bytes]:
     """Four recordings: two of Lanzhou (one playable), one of Tianshui, one pointing outside the archive."""
     root = tmp_path / "recordings"
     audio = {
-        "lanzhou": _wav(root / "lanzhou/2024/06/10/1718000000.1.wav", 2.0),
-        "tianshui": _wav(root / "tianshui/2024/06/10/1718000000.3.wav", 1.0),
+        "lanzhou": write_wav(root / "lanzhou/2024/06/10/1718000000.1.wav", 2.0),
+        "tianshui": write_wav(root / "tianshui/2024/06/10/1718000000.3.wav", 1.0),
     }
     (tmp_path / "secret.wav").write_bytes(b"not for anyone")
     async with api.sessions() as db:

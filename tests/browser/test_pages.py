@@ -11,7 +11,6 @@ of the three pages are saved to ``test-artifacts/screenshots/``.
 from __future__ import annotations
 
 import asyncio
-import wave
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from playwright.async_api import BrowserContext, Page, expect
 from acd.agent_state import AgentState
 from cti.storage.recordings import Recording, RecordingStatus
 from cti.storage.users import DEMO_PASSWORD
+from tests.support.audio import write_wav
 
 from .stack import Stack, running_stack
 
@@ -133,12 +133,7 @@ async def test_agent_screen_pop_transfer_and_qa_listening(
 async def test_qa_plays_a_recording_of_their_prefecture(browser: BrowserContext, stack: Stack) -> None:
     directory = stack.node.settings.recordings.directory
     relative = "lanzhou/2024/06/10/1718000000.7.wav"
-    (directory / relative).parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(directory / relative), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(8000)
-        w.writeframes(b"\x00\x10" * 8000 * 3)  # three seconds
+    write_wav(directory / relative, 3.0, b"\x00\x10")
     async with stack.node.sessions() as db:
         row = Recording(
             uniqueid="1718000000.7",
