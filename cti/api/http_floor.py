@@ -9,7 +9,7 @@ from acd.model import Skill
 from cti.api.errors import BadRequest
 from cti.api.keys import FLOOR, QA, WALLBOARD
 from cti.api.roles import Permission, Principal
-from cti.api.routes import Route, json_response, read_body
+from cti.api.routes import Route, json_response, read_body, whole_number
 from cti.api.schemas import ForcePauseBody, MonitorBody, MonitorModeBody, SkillsBody
 
 __all__ = ["ROUTES"]
@@ -54,10 +54,7 @@ async def start_monitor(request: web.Request, who: Principal) -> web.StreamRespo
 
 
 def _session_id(request: web.Request) -> int:
-    text = request.match_info["session_id"]
-    if not text.isdigit():
-        raise BadRequest("a session id is a number")
-    return int(text)
+    return whole_number(request.match_info["session_id"], "a session id")
 
 
 async def switch_monitor(request: web.Request, who: Principal) -> web.StreamResponse:
@@ -70,10 +67,8 @@ async def stop_monitor(request: web.Request, who: Principal) -> web.StreamRespon
 
 
 async def monitor_log(request: web.Request, who: Principal) -> web.StreamResponse:
-    text = request.query.get("limit", "100")
-    if not text.isdigit():
-        raise BadRequest("limit is a number")
-    return json_response({"sessions": await request.app[QA].log(who, int(text))})
+    limit = whole_number(request.query.get("limit", "100"), "limit")
+    return json_response({"sessions": await request.app[QA].log(who, limit)})
 
 
 A = "/api/agents/{agent_id}"

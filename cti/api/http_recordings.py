@@ -9,15 +9,9 @@ from aiohttp import web
 from cti.api.errors import BadRequest
 from cti.api.keys import RECORDINGS
 from cti.api.roles import Permission, Principal
-from cti.api.routes import Route, json_response
+from cti.api.routes import Route, json_response, whole_number
 
 __all__ = ["ROUTES"]
-
-
-def _number(text: str, what: str) -> int:
-    if not text.isdigit():
-        raise BadRequest(f"{what} is a number")
-    return int(text)
 
 
 def _moment(request: web.Request, name: str) -> datetime | None:
@@ -33,7 +27,7 @@ def _moment(request: web.Request, name: str) -> datetime | None:
 
 
 async def recordings(request: web.Request, who: Principal) -> web.StreamResponse:
-    limit = _number(request.query.get("limit", "100"), "limit")
+    limit = whole_number(request.query.get("limit", "100"), "limit")
     agent = request.query.get("agent") or None
     since, until = _moment(request, "since"), _moment(request, "until")
     found = await request.app[RECORDINGS].list(who, agent=agent, since=since, until=until, limit=limit)
@@ -41,7 +35,8 @@ async def recordings(request: web.Request, who: Principal) -> web.StreamResponse
 
 
 async def audio(request: web.Request, who: Principal) -> web.StreamResponse:
-    found = await request.app[RECORDINGS].audio(who, _number(request.match_info["recording_id"], "an id"))
+    recording_id = whole_number(request.match_info["recording_id"], "an id")
+    found = await request.app[RECORDINGS].audio(who, recording_id)
     return web.FileResponse(
         found.path,
         headers={

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cti.api.errors import BadRequest
 from cti.api.keys import TICKETS
 from cti.api.roles import Permission, Principal
-from cti.api.routes import Route, json_response, read_body
+from cti.api.routes import Route, json_response, read_body, whole_number
 from cti.api.schemas import CloseTicketBody, CreateTicketBody, DispatchBody, NoteBody, UpdateTicketBody
 
 __all__ = ["ROUTES"]
@@ -16,16 +15,10 @@ READ = Permission.TICKET_READ
 WRITE = Permission.TICKET_WRITE
 
 
-def _limit(request: web.Request) -> int:
-    text = request.query.get("limit", "50")
-    if not text.isdigit():
-        raise BadRequest("limit is a number")
-    return int(text)
-
-
 async def search(request: web.Request, who: Principal) -> web.StreamResponse:
+    limit = whole_number(request.query.get("limit", "50"), "limit")
     tickets = await request.app[TICKETS].search(
-        who, status=request.query.get("status"), caller=request.query.get("caller"), limit=_limit(request)
+        who, status=request.query.get("status"), caller=request.query.get("caller"), limit=limit
     )
     return json_response({"tickets": tickets})
 

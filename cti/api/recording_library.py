@@ -52,7 +52,9 @@ class RecordingLibrary:
         limit: int = 100,
     ) -> list[dict[str, Any]]:
         """The newest recordings in the user's scope; optionally one agent's (extension), started
-        at or after ``since`` and before ``until``."""
+        at or after ``since`` and before ``until``.  The route's permission admits only the roles
+        :data:`recordings.access.LISTENERS`; the prefecture part of :func:`may_listen` is the
+        user's scope, applied in the query."""
         query = select(Recording).order_by(Recording.started_at.desc(), Recording.id.desc())
         if who.scope is not None:
             query = query.where(Recording.prefecture == who.scope)
@@ -64,7 +66,7 @@ class RecordingLibrary:
             query = query.where(Recording.started_at < until)
         async with self.sessions() as db:
             rows = (await db.execute(query.limit(min(limit, MAX_LIMIT)))).scalars()
-            return [_view(row) for row in rows if may_listen(who.role.value, who.prefecture, row.prefecture)]
+            return [_view(row) for row in rows]
 
     async def audio(self, who: Principal, recording_id: int) -> Audio:
         """The archived file of one recording, if the user may listen to it."""

@@ -23,7 +23,7 @@ from cti.api.keys import AUTH, ROUTE_NAME, SESSION
 from cti.api.notifier import dumps
 from cti.api.roles import Permission, Principal
 
-__all__ = ["PublicRoute", "Route", "install", "json_response", "read_body"]
+__all__ = ["PublicRoute", "Route", "install", "json_response", "read_body", "whole_number"]
 
 Handler = Callable[[web.Request, Principal], Awaitable[web.StreamResponse]]
 PublicHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -79,6 +79,13 @@ async def read_body(request: web.Request, model: type[M]) -> M:
             for err in exc.errors(include_url=False, include_input=False)
         ]
         raise BadRequest("the request body is not valid", problems=problems) from None
+
+
+def whole_number(text: str, what: str) -> int:
+    """A path or query parameter that must be digits (an id, a limit); :class:`BadRequest` otherwise."""
+    if not text.isdigit():
+        raise BadRequest(f"{what} is a number")
+    return int(text)
 
 
 def guarded(route: Route) -> PublicHandler:
