@@ -6,9 +6,11 @@ states and their transition table), :mod:`acd.priority` (place in line, starvati
 choice), :mod:`acd.indexes` (index keys that make a decision read only eligible candidates).
 
 State: :mod:`acd.store` (the interface, ``open_store``), :mod:`acd.store_memory`,
-:mod:`acd.store_redis` (+ ``acd/lua``).  Behaviour: :mod:`acd.service` (``AcdService``, built on
-:mod:`acd.call_flow` and :mod:`acd.upkeep`), acting through the :mod:`acd.telephony` port.
-Reporting: :mod:`acd.events`, :mod:`acd.stats`.
+:mod:`acd.store_redis` (+ ``acd/lua``); every change goes through :mod:`acd.retry` (the
+compare-and-set loop).  Behaviour: :mod:`acd.service` (``AcdService``, which holds a
+:mod:`acd.call_flow` ``CallFlow``, an :mod:`acd.upkeep` ``Upkeep`` and this node's
+:mod:`acd.presence`), acting through the :mod:`acd.telephony` port.  Reporting: :mod:`acd.events`
+(heard through :mod:`acd.listeners`), :mod:`acd.stats`.
 
 Wiring (the composition root does this)::
 

@@ -35,6 +35,16 @@ class UnknownAgent(AcdError, LookupError):
         self.agent_id = agent_id
 
 
+class AgentNotLoggedOut(AcdError):
+    """An agent can be removed (retired) only once logged out."""
+
+    error_id = "acd-agent-logged-in"
+
+    def __init__(self, agent_id: str) -> None:
+        super().__init__(f"agent {agent_id!r} is logged in: log them out first")
+        self.agent_id = agent_id
+
+
 class UnknownCall(AcdError, LookupError):
     error_id = "acd-unknown-call"
 

@@ -3,8 +3,10 @@
 Like the workflow steps of commercial routers: a rule matches calls by segment, skill and
 required level, and lists steps; each step says which level and which prefecture may take the
 call and how long the step lasts.  The last step lasts for ever.  Example (the shipped
-``acd/rules.yaml``): a VIP complaint goes to a senior of its own prefecture for 20 s, then to any
-senior or manager for 40 s, then to any agent with the skill.
+``acd/rules.yaml``): a VIP complaint goes to a senior of its own prefecture for 2 s, then to any
+senior or manager — never to a junior (seed 000).  A rule may also give its calls a
+``head_start_s`` on top of their segment's (:mod:`acd.priority`): an emergency (a lost phone to
+suspend) ranks ahead of every call already waiting.
 
 Step times count from the entry's ``enqueued_at``; the step in force is a function of elapsed
 time only, so any node can work it out after a restart.  A step's ``min_level`` replaces the
@@ -88,6 +90,8 @@ class OverflowRule:
     name: str
     match: RuleMatch
     steps: tuple[OverflowStep, ...]
+    # seconds of head start on top of the segment's (acd.priority): an emergency jumps every line
+    head_start_s: float = 0.0
 
     def state_at(self, entry: WaitingEntry, now: float) -> StepState:
         elapsed = max(0.0, now - entry.enqueued_at)
@@ -134,6 +138,8 @@ def load_routing(path: Path | str | None = None) -> RoutingConfig:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise RulesError(f"cannot read routing rules {p}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise RulesError(f"routing rules {p}: not UTF-8 text (byte {exc.start}): {exc.reason}") from exc
     try:
         data: object = tomllib.loads(text) if p.suffix == ".toml" else yaml.safe_load(text)
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
@@ -227,7 +233,7 @@ def _choice(data: object, where: str) -> ChoicePolicy:
 
 
 def _rule(data: object, where: str) -> OverflowRule:
-    raw = _mapping(data, where, {"name", "match", "steps"})
+    raw = _mapping(data, where, {"name", "match", "steps", "head_start_s"})
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise RulesError(f"{where}: every rule needs a 'name'")
@@ -263,7 +269,8 @@ def _rule(data: object, where: str) -> OverflowRule:
                 None if timeout is None else _number(timeout, f"{step_where}, timeout_s", positive=True),
             )
         )
-    return OverflowRule(name, match, tuple(steps))
+    head_start = _number(raw.get("head_start_s", 0), f"{where}, head_start_s", positive=False)
+    return OverflowRule(name, match, tuple(steps), head_start)
 
 
 def _match(data: object, where: str) -> RuleMatch:

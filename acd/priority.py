@@ -17,6 +17,10 @@ call waits at most for the calls already queued when it arrived plus those arriv
 ``H`` seconds (with the defaults: 300 s of VIP arrivals), never indefinitely; after waiting
 ``H`` seconds it ranks above every newly arriving call of any segment.
 
+A routing rule may add its own head start (``head_start_s`` in the rules file, e.g. emergencies:
+a lost phone to suspend), counted once at enqueue like the segment's; the starvation bound then
+grows by the largest rule head start.
+
 Two things lower a score on purpose and are the only exceptions: a call whose offered agent did
 not answer goes back to the *head* of its skill's queue (``requeue_score``), and an escalated
 call keeps the score of its first entry.  A callback request keeps its call's score, so it

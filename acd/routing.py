@@ -16,6 +16,10 @@ call below its own level only if at least N other agents of its level stay avail
 among those the agent is eligible for.  With ``conserve_higher_levels`` an agent first serves
 calls that need its own level, then lower levels; ``keep_free`` applies as above.
 
+Whichever side decides, the agent gets the call :func:`choose_entry` gives it: when the agent
+chosen for a call has a better-placed call waiting for it (it has just become available and
+its own decision has not run yet), the stores reserve it for that call instead.
+
 Ties (same idle time, same score) are broken by id, the same way the Redis sorted sets do.
 """
 

@@ -7,11 +7,19 @@ call goes back to the head of its line) → :meth:`AcdService.call_hung_up` → 
 A caller hanging up earlier is an abandonment; :meth:`AcdService.escalate` hands a connected
 call to a higher level with its history.
 
-Every change is one atomic store step computed from the current versions (see
-:mod:`acd.call_flow`, which holds the moves between line and agents), so events arriving in any
-order — an answer racing the caller's hang-up, a pause racing the ring — end in a consistent
-state.  Timers (ring timeout, wrap-up, overflow steps) are deadlines in the store, acted on by
-:meth:`AcdService.tick` on any node (:mod:`acd.upkeep`); :meth:`AcdService.run` ticks for ever.
+The service builds and holds its parts: a :class:`~acd.call_flow.CallFlow` (the moves between line
+and agents: routing, ringing, how offers and calls end, agents' own events), this node's
+:class:`~acd.presence.Presence`, an :class:`~acd.upkeep.Upkeep` acting on timers through the call
+flow, :class:`~acd.listeners.Listeners`, this node's :class:`~acd.stats.LiveStats` and the
+wallboards' :class:`~acd.shared_stats.SharedStats` (``board``).  It delegates to them
+and adds what puts a call (back) in line — a new call, a callback request, an escalation — the
+reads the pages need, and the lifetime.
+
+Every change is one atomic store step computed from the current versions
+(:func:`acd.retry.compare_and_set`), so events arriving in any order — an answer racing the
+caller's hang-up, a pause racing the ring — end in a consistent state.  Timers (ring timeout,
+wrap-up, overflow steps) are deadlines in the store, acted on by :meth:`AcdService.tick` on any
+node (:mod:`acd.upkeep`); :meth:`AcdService.run` ticks for ever.
 
 Events from the telephony side (``agent_answered``, ``agent_not_answered``, ``call_hung_up``) are
 answered with ``False`` when stale (the call or offer is already over); they never raise for it.
@@ -19,46 +27,37 @@ answered with ``False`` when stale (the call or offer is already over); they nev
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 import structlog
 
 from acd.agent_state import AgentEvent, AgentState, AgentStatus, Timings, transition
-from acd.call_flow import MAX_ATTEMPTS, CallFlow, offered_to
+from acd.call_flow import CallFlow
 from acd.clock import Clock, SystemClock
-from acd.errors import (
-    CallerGone,
-    CallNotInPhase,
-    ConcurrentUpdate,
-    DuplicateCall,
-    ModelError,
-    UnknownAgent,
-)
-from acd.events import (
-    AcdEvent,
-    AgentStateChanged,
-    CallAnswered,
-    CallbackRequested,
-    CallEscalated,
-    CallQueued,
-    StepAdvanced,
-)
+from acd.errors import CallerGone, CallNotInPhase, DuplicateCall, ModelError, UnknownAgent, UnknownCall
+from acd.events import AcdEvent, AgentStateChanged, CallbackRequested, CallEscalated, CallQueued
+from acd.listeners import Listeners
 from acd.model import Agent, AgentLevel, CallbackRequest, HistoryEntry, Segment, SkillRequirement, WaitingCall
 from acd.overflow import RoutingConfig
+from acd.presence import Presence
+from acd.retry import Commit, compare_and_set
+from acd.settings import AcdSettings
+from acd.shared_stats import SharedStats
 from acd.stats import LiveStats
-from acd.store import AcdStore, AgentWrite, CallDelete, CallPhase, CallPut, Change
-from acd.telephony import OfferEnd, Telephony
+from acd.store import AcdStore, AgentWrite, CallDelete, CallPhase, CallPut, Change, QueuedCall
+from acd.telephony import Telephony
 from acd.upkeep import Upkeep
-from cti.settings import AcdSettings
 
 __all__ = ["AcdService", "QueuePosition"]
 
 log = structlog.get_logger(__name__)
 
 
-class AcdService(CallFlow):
+class AcdService:
     def __init__(
         self,
         *,
@@ -71,27 +70,41 @@ class AcdService(CallFlow):
     ) -> None:
         self.store = store
         self.routing = routing
-        self.stats = LiveStats(settings.service_level_threshold_s, settings.wrapup_s)
-        self._telephony = telephony
+        centre = ZoneInfo(settings.timezone) if settings.timezone else None  # the counters are the day's
+        self.stats = LiveStats(settings.service_level_threshold_s, settings.wrapup_s, tz=centre)
+        # the wallboards' figures, the same on every node sharing the store
+        self.board = SharedStats(store, settings.service_level_threshold_s, settings.wrapup_s, tz=centre)
         self._clock = clock or SystemClock()
         self._timings = Timings(settings.ring_timeout_s, settings.wrapup_s)
-        self._node = settings.node_id
-        self._listeners: list[Callable[[AcdEvent], None]] = [self.stats.apply, *listeners]
-        self._upkeep = Upkeep(self, store, self._clock, settings.node_id, settings.presence_ttl_s)
+        self._telephony = telephony
+        self._listeners = Listeners([self.stats.apply, self.board.apply, *listeners])
+        self._presence = Presence(store, self._clock, settings.node_id, settings.presence_ttl_s)
+        timers_changed = asyncio.Event()  # set when a timer may be due earlier than the upkeep sleeps for
+        self._wake_upkeep = timers_changed.set
+        self._flow = CallFlow(
+            store=store,
+            routing=routing,
+            clock=self._clock,
+            timings=self._timings,
+            telephony=telephony,
+            emit=self._listeners.emit,
+            presence=self._presence,
+            wake=self._wake_upkeep,
+        )
+        self._upkeep = Upkeep(self._flow, store, self._clock, self._presence, timers_changed)
 
     @property
     def node_id(self) -> str:
-        return self._node
+        return self._presence.node_id
 
     def subscribe(self, listener: Callable[[AcdEvent], None]) -> Callable[[], None]:
         """Receive every event after it is stored; returns a function that unsubscribes."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self._listeners.add(listener)
 
     # -- lifetime -------------------------------------------------------------------------
     async def start(self) -> None:
         """Announce this node and load the statistics' starting point from the store."""
-        await self._upkeep.keep_presence(force=True)
+        await self._presence.keep(force=True)
         self.stats.seed(await self.store.agents(), await self.store.statuses())
         self.stats.seed_waiting(
             c.entry for c in await self.store.calls() if c.phase is not CallPhase.CONNECTED
@@ -102,9 +115,13 @@ class AcdService(CallFlow):
         await self.start()
         await self._upkeep.run()
 
+    def hold_ring_timeouts(self, blind: Callable[[], bool]) -> None:
+        """Hold ring time-outs while ``blind()`` (the node cannot see the phones; see :mod:`acd.upkeep`)."""
+        self._upkeep.blind = blind
+
     async def heartbeat(self) -> None:
         """Renew this node's presence now (``tick`` does it too)."""
-        await self._upkeep.keep_presence(force=True)
+        await self._presence.keep(force=True)
 
     async def tick(self) -> int:
         """Renew presence, log out the agents of dead nodes, act on every due timer (ring
@@ -115,6 +132,11 @@ class AcdService(CallFlow):
     async def register_agent(self, agent: Agent) -> None:
         """Add or update an agent's profile (a new agent starts logged out)."""
         await self.store.put_agent(agent, self._clock.now())
+
+    async def remove_agent(self, agent_id: str) -> bool:
+        """Forget a retired agent, who must be logged out (:class:`AgentNotLoggedOut` otherwise);
+        False when the ACD did not know them."""
+        return await self.store.remove_agent(agent_id)
 
     async def agent(self, agent_id: str) -> Agent:
         agent = await self.store.agent(agent_id)
@@ -128,37 +150,58 @@ class AcdService(CallFlow):
             raise UnknownAgent(agent_id)
         return status
 
+    # -- what the pages read ----------------------------------------------------------------
+    async def agents(self) -> list[Agent]:
+        """Every agent's profile."""
+        return await self.store.agents()
+
+    async def statuses(self) -> dict[str, AgentStatus]:
+        """Every agent's state, by agent id (agents never logged in may be missing)."""
+        return await self.store.statuses()
+
+    async def calls(self) -> list[QueuedCall]:
+        """Every call the ACD holds: waiting, offered or connected."""
+        return await self.store.calls()
+
+    async def call(self, entry_id: str) -> QueuedCall | None:
+        return await self.store.call(entry_id)
+
+    async def call_of_agent(self, agent_id: str) -> QueuedCall | None:
+        """The call the agent is being rung for, talking to or wrapping up, if any."""
+        status = await self.status(agent_id)
+        return await self.store.call(status.entry_id) if status.entry_id is not None else None
+
     async def login(self, agent_id: str) -> AgentStatus:
-        await self._upkeep.keep_presence()
-        return await self._agent_event(agent_id, AgentEvent.LOGIN)
+        await self._presence.keep()
+        return await self._flow.agent_event(agent_id, AgentEvent.LOGIN)
 
     async def logout(self, agent_id: str) -> AgentStatus:
-        return await self._agent_event(agent_id, AgentEvent.LOGOUT)
+        return await self._flow.agent_event(agent_id, AgentEvent.LOGOUT)
 
     async def pause(self, agent_id: str, reason: str) -> AgentStatus:
         """Pause now, or — while ringing or on a call — as soon as the call and wrap-up are over."""
-        return await self._agent_event(agent_id, AgentEvent.PAUSE, reason=reason)
+        return await self._flow.agent_event(agent_id, AgentEvent.PAUSE, reason=reason)
 
     async def unpause(self, agent_id: str) -> AgentStatus:
-        return await self._agent_event(agent_id, AgentEvent.UNPAUSE)
+        return await self._flow.agent_event(agent_id, AgentEvent.UNPAUSE)
 
     async def ready(self, agent_id: str) -> AgentStatus:
         """End wrap-up early."""
-        return await self._agent_event(agent_id, AgentEvent.READY)
+        return await self._flow.agent_event(agent_id, AgentEvent.READY)
 
     async def force_logout(self, agent_id: str, by: str) -> AgentStatus:
         """A supervisor logs the agent out; a call ringing for them goes back to the head of its line."""
         log.info("acd forced logout", agent=agent_id, by=by)
-        return await self._agent_event(agent_id, AgentEvent.FORCE_LOGOUT)
+        return await self._flow.agent_event(agent_id, AgentEvent.FORCE_LOGOUT)
 
     async def end_wrap_up(self, agent_id: str) -> AgentStatus:
         """The wrap-up time is over (the upkeep's timer)."""
-        return await self._agent_event(agent_id, AgentEvent.WRAPUP_DONE)
+        return await self._flow.end_wrap_up(agent_id)
 
     async def drop_lost_agent(self, agent_id: str) -> AgentStatus:
         """The agent's node died: log the agent out, requeue a call ringing for it, and forget a
         call it was connected to (that node can no longer report its end)."""
-        return await self._agent_event(agent_id, AgentEvent.FORCE_LOGOUT, node_lost=True)
+        return await self._flow.drop_lost_agent(agent_id)
 
     # -- calls ----------------------------------------------------------------------------
     async def enqueue(
@@ -178,20 +221,21 @@ class AcdService(CallFlow):
         call = WaitingCall(
             uniqueid, requirement, segment, prefecture, now, rule.name, linkedid, caller_number
         )
-        score = self.routing.priority.score(segment, now)
+        score = self.routing.priority.score(segment, now) - rule.head_start_s
         put = CallPut(call, CallPhase.WAITING, None, score, now, rule.state_at(call, now))
         if not await self.store.commit(Change(calls=(put,))):
             raise DuplicateCall(uniqueid)
         log.info(
             "acd call queued", uniqueid=uniqueid, linkedid=linkedid, rule=rule.name, skill=requirement.skill
         )
-        self._emit(CallQueued(now, call, score))
-        await self._route_call(uniqueid)
+        self._listeners.emit(CallQueued(now, call, score))
+        await self._flow.route_call(uniqueid)
         return call
 
     async def request_callback(self, uniqueid: str, number: str) -> CallbackRequest:
         """Turn a waiting caller into a callback request that keeps the caller's place in line."""
-        for _ in range(MAX_ATTEMPTS):
+
+        async def step() -> Commit[CallbackRequest]:
             now = self._clock.now()
             record = await self._call(uniqueid)
             if record.phase is not CallPhase.WAITING or not isinstance(record.entry, WaitingCall):
@@ -200,52 +244,53 @@ class AcdService(CallFlow):
             put = CallPut(
                 request, CallPhase.WAITING, None, record.score, now, self.routing.state_at(request, now)
             )
-            if await self.store.commit(Change(calls=(CallDelete(uniqueid, record.version), put))):
+
+            async def stored() -> CallbackRequest:
                 log.info("acd callback requested", uniqueid=uniqueid, request=request.request_id)
-                self._emit(CallbackRequested(now, request))
-                await self._route_call(request.request_id)
+                self._listeners.emit(CallbackRequested(now, request))
+                await self._flow.route_call(request.request_id)
                 return request
-            if await self.store.call(request.request_id) is not None:
-                raise DuplicateCall(request.request_id)
-        raise ConcurrentUpdate(f"call {uniqueid!r} kept changing")
+
+            async def conflicted() -> None:
+                if await self.store.call(request.request_id) is not None:
+                    raise DuplicateCall(request.request_id)
+
+            change = Change(calls=(CallDelete(uniqueid, record.version), put))
+            return Commit(change, stored, on_conflict=conflicted)
+
+        return await compare_and_set(self.store.commit, step, conflict=f"call {uniqueid!r} kept changing")
+
+    async def retry_callback(self, request: CallbackRequest, score: float) -> bool:
+        """Put back in line a callback request whose customer did not answer, in its old place
+        (``score``), and route it.  False when the ACD holds it already."""
+        now = self._clock.now()
+        put = CallPut(request, CallPhase.WAITING, None, score, now, self.routing.state_at(request, now))
+        if not await self.store.commit(Change(calls=(put,))):
+            return False
+        log.info("acd callback retried", uniqueid=request.uniqueid, request=request.request_id)
+        self._listeners.emit(CallbackRequested(now, request))
+        await self._flow.route_call(request.request_id)
+        return True
 
     async def dequeue(self, entry_id: str) -> bool:
         """The call's owner takes it out of the ACD (not an abandonment).  False if not there or
         already connected to an agent."""
-        return await self._caller_left(entry_id, abandoned=False)
+        return await self._flow.caller_left(entry_id, abandoned=False)
 
     async def call_hung_up(self, entry_id: str) -> bool:
         """The caller's channel hung up: an abandonment before the answer, the end of the call after.
 
         Returns False when the ACD does not hold the call (already handled, or never queued).
         """
-        return await self._caller_left(entry_id, abandoned=True)
+        return await self._flow.caller_left(entry_id, abandoned=True)
 
     async def agent_answered(self, entry_id: str, agent_id: str) -> bool:
         """The agent picked up.  False when the offer is no longer current (caller left, timed out)."""
-        for _ in range(MAX_ATTEMPTS):
-            now = self._clock.now()
-            record = await self.store.call(entry_id)
-            agent, status = await self._agent(agent_id)
-            if not offered_to(record, agent_id, status):
-                log.info("acd stale answer", uniqueid=entry_id, agent=agent_id, state=status.state.value)
-                return False
-            assert record is not None
-            new = transition(agent_id, status, AgentEvent.ANSWER, now, self._timings, entry_id=entry_id)
-            put = CallPut(
-                record.entry, CallPhase.CONNECTED, record.version, record.score, now, agent_id=agent_id
-            )
-            if await self.store.commit(Change((AgentWrite(agent_id, status.version, new),), (put,))):
-                waited = now - record.entry.enqueued_at
-                log.info("acd call answered", uniqueid=entry_id, agent=agent_id, waited_s=round(waited, 3))
-                self._emit(AgentStateChanged(now, agent, status.state, new))
-                self._emit(CallAnswered(now, record.entry, agent_id, waited))
-                return True
-        raise ConcurrentUpdate(f"call {entry_id!r} kept changing")
+        return await self._flow.agent_answered(entry_id, agent_id)
 
     async def agent_not_answered(self, entry_id: str, agent_id: str) -> bool:
         """The agent's phone did not answer (busy, unavailable, no answer): as a ring timeout."""
-        return await self._offer_failed(entry_id, agent_id, AgentEvent.NO_ANSWER, OfferEnd.NO_ANSWER)
+        return await self._flow.agent_not_answered(entry_id, agent_id)
 
     async def escalate(
         self, entry_id: str, agent_id: str, to_level: AgentLevel, note: str = ""
@@ -257,10 +302,12 @@ class AcdService(CallFlow):
         """
         if to_level < AgentLevel.SENIOR:
             raise ModelError(f"escalation goes to senior or manager, not {to_level.label}")
-        for _ in range(MAX_ATTEMPTS):
+
+        async def step() -> Commit[WaitingCall]:
             now = self._clock.now()
             record = await self._call(entry_id)
-            agent, status = await self._agent(agent_id)
+            agent = await self.agent(agent_id)
+            status = await self.status(agent_id)
             if record.phase is not CallPhase.CONNECTED or record.agent_id != agent_id:
                 raise CallNotInPhase(entry_id, record.phase.value, f"connected to {agent_id}")
             if not isinstance(record.entry, WaitingCall):
@@ -279,11 +326,12 @@ class AcdService(CallFlow):
             put = CallPut(
                 entry, CallPhase.WAITING, record.version, record.score, now, self.routing.state_at(entry, now)
             )
-            if await self.store.commit(Change((AgentWrite(agent_id, status.version, new),), (put,))):
+
+            async def stored() -> WaitingCall:
                 log.info("acd call escalated", uniqueid=entry_id, agent=agent_id, to=to_level.label)
-                self._emit(AgentStateChanged(now, agent, status.state, new))
-                self._emit(CallEscalated(now, entry, agent_id, to_level))
-                self._upkeep.wake()
+                self._listeners.emit(AgentStateChanged(now, agent, status.state, new))
+                self._listeners.emit(CallEscalated(now, entry, agent_id, to_level))
+                self._wake_upkeep()
                 try:
                     await self._telephony.return_to_queue(entry, agent)
                 except CallerGone:
@@ -291,29 +339,25 @@ class AcdService(CallFlow):
                     return entry
                 except Exception:
                     log.exception("acd return_to_queue failed", uniqueid=entry_id, agent=agent_id)
-                await self._route_call(entry_id)
+                await self._flow.route_call(entry_id)
                 if new.state is AgentState.AVAILABLE:
-                    await self._route_agent(agent_id)
+                    await self._flow.route_agent(agent_id)
                 return entry
-        raise ConcurrentUpdate(f"call {entry_id!r} kept changing")
+
+            return Commit(Change((AgentWrite(agent_id, status.version, new),), (put,)), stored)
+
+        return await compare_and_set(self.store.commit, step, conflict=f"call {entry_id!r} kept changing")
 
     async def advance_overflow(self, entry_id: str) -> bool:
         """Move a waiting call to the overflow step now in force, if its step time has come, and
         route it (the upkeep's timer).  False when there was nothing to do."""
-        now = self._clock.now()
+        return await self._flow.advance_overflow(entry_id)
+
+    async def _call(self, entry_id: str) -> QueuedCall:
         record = await self.store.call(entry_id)
-        if record is None or record.phase is not CallPhase.WAITING or record.deadline is None:
-            return False
-        if record.deadline > now:
-            return False
-        step = self.routing.state_at(record.entry, now)
-        put = CallPut(record.entry, CallPhase.WAITING, record.version, record.score, record.since, step)
-        if not await self.store.commit(Change(calls=(put,))):
-            return False  # changed meanwhile; a later tick looks again if still due
-        log.info("acd overflow step", uniqueid=record.entry.uniqueid, step=step.index)
-        self._emit(StepAdvanced(now, record.entry, step.index))
-        await self._route_call(entry_id)
-        return True
+        if record is None:
+            raise UnknownCall(entry_id)
+        return record
 
     async def position(self, entry_id: str) -> QueuePosition | None:
         """Where a waiting call stands, for the caller's announcements; None if not waiting."""

@@ -12,16 +12,24 @@ Figures, per group (a skill, a prefecture, and the total):
   skill, and **EWT** for a new caller = (calls waiting + 1) × AHT / agents serving the skill
   (logged in and not paused).  :meth:`LiveStats.expected_wait` gives it for a given position.
 
-Counters run from when the object was made (a CTI start); wall-boards show "since start".  Each
-node counts the events of its own service.  Waiting calls and agent states are kept
-incrementally (sorted by enqueue time per group), so a snapshot costs O(groups), not O(calls).
+The counters (answered, abandoned, escalations, waits) are the centre's **day's**: they start
+again at local midnight (``[acd] timezone``; each event counts on the day of its ``at``), as a
+wallboard's "today" does; the handle-time samples behind AHT and EWT run on across midnight.
+
+A :class:`LiveStats` counts the events of its own service from when it was made; waiting calls
+and agent states are kept incrementally (sorted by enqueue time per group), so a snapshot costs
+O(groups), not O(calls).  What the wallboards show is the same computation over *shared* state
+(:mod:`acd.shared_stats`): the store's agents and calls, and its :class:`Tally` of counters, to
+which each event is added once, by the node that made it (:func:`tally_step`).
 """
 
 from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, tzinfo
+from typing import Literal
 
 from acd.agent_state import AgentState, AgentStatus
 from acd.events import (
@@ -38,9 +46,12 @@ from acd.events import (
 from acd.model import Agent, WaitingEntry
 from acd.sorted_index import SortedIndex
 
-__all__ = ["GroupStats", "LiveStats", "StatsSnapshot"]
+__all__ = ["GroupStats", "LiveStats", "StatsSnapshot", "Tally", "TallyStep", "local_day", "tally_step"]
 
 TOTAL = "*"
+SKILL = "skill:"
+PREFECTURE = "prefecture:"
+CounterName = Literal["answered", "within", "abandoned", "escalations", "wait_total"]
 _SERVING = frozenset({AgentState.AVAILABLE, AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP})
 
 
@@ -69,6 +80,55 @@ class StatsSnapshot:
     by_prefecture: Mapping[str, GroupStats]
 
 
+@dataclass(frozen=True, slots=True)
+class TallyStep:
+    """What one event adds to the counters of its groups (``skill:<name>``, ``prefecture:<code>``,
+    ``*``).  ``key`` names the event: a store adds a step with a key it has seen before no more."""
+
+    key: str
+    groups: tuple[str, ...]
+    counts: Mapping[CounterName, float]
+    handle_s: float | None = None  # a handle-time sample (talk + wrap-up) for each group
+    day: str = ""  # the local day the counts belong to (``local_day``); "" without a time zone
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Counters as a store holds them: ``counts[group][counter]``, ``handle[group]`` newest first."""
+
+    counts: Mapping[str, Mapping[str, float]]
+    handle: Mapping[str, tuple[float, ...]]
+
+
+def local_day(at: float, tz: tzinfo | None) -> str:
+    """The centre's day of the wall-clock time ``at`` (ISO date), or "" without a time zone."""
+    return "" if tz is None else datetime.fromtimestamp(at, tz).date().isoformat()
+
+
+def tally_step(
+    event: AcdEvent, threshold_s: float, wrapup_s: float, tz: tzinfo | None = None
+) -> TallyStep | None:
+    """The counters ``event`` moves, or None when it moves none."""
+    match event:
+        case CallAnswered(at=at, entry=entry, waited_s=waited):
+            counts: dict[CounterName, float] = {"answered": 1, "wait_total": waited}
+            counts["within"] = 1 if waited <= threshold_s else 0
+            step = TallyStep(f"answered:{entry.entry_id}:{at!r}", _names(entry), counts)
+        case CallAbandoned(at=at, entry=entry):
+            step = TallyStep(f"abandoned:{entry.entry_id}:{at!r}", _names(entry), {"abandoned": 1})
+        case CallEscalated(at=at, entry=entry):
+            step = TallyStep(f"escalated:{entry.entry_id}:{at!r}", _names(entry), {"escalations": 1})
+        case CallEnded(at=at, entry=entry, talk_s=talk):
+            step = TallyStep(f"ended:{entry.entry_id}:{at!r}", _names(entry), {}, talk + wrapup_s)
+        case _:
+            return None
+    return step if tz is None else replace(step, day=local_day(at, tz))
+
+
+def _names(entry: WaitingEntry) -> tuple[str, str, str]:
+    return SKILL + entry.requirement.skill, PREFECTURE + entry.prefecture, TOTAL
+
+
 @dataclass(slots=True)
 class _Group:
     waiting: SortedIndex = field(default_factory=SortedIndex)  # entry id -> enqueued_at
@@ -82,10 +142,14 @@ class _Group:
 
 
 class LiveStats:
-    def __init__(self, threshold_s: float, wrapup_s: float, aht_samples: int = 50) -> None:
+    def __init__(
+        self, threshold_s: float, wrapup_s: float, aht_samples: int = 50, *, tz: tzinfo | None = None
+    ) -> None:
         self.threshold_s = threshold_s
         self._wrapup_s = wrapup_s
         self._samples = aht_samples
+        self._tz = tz
+        self._day = ""  # the day the counters are of
         self._skills: dict[str, _Group] = {}
         self._prefectures: dict[str, _Group] = {}
         self._total = _Group()
@@ -113,27 +177,10 @@ class LiveStats:
         match event:
             case CallQueued(entry=entry):
                 self._add_waiting(entry)
-            case CallAnswered(entry=entry, waited_s=waited):
+            case CallAnswered(entry=entry) | CallAbandoned(entry=entry) | CallRemoved(entry=entry):
                 self._drop_waiting(entry)
-                for g in self._groups(entry):
-                    g.answered += 1
-                    g.wait_total += waited
-                    g.within += waited <= self.threshold_s
-            case CallAbandoned(entry=entry):
-                self._drop_waiting(entry)
-                for g in self._groups(entry):
-                    g.abandoned += 1
-            case CallRemoved(entry=entry):
-                self._drop_waiting(entry)
-            case CallEnded(entry=entry, talk_s=talk):
-                for g in self._groups(entry):
-                    g.handle.append(talk + self._wrapup_s)
-                    if len(g.handle) > self._samples:
-                        g.handle.popleft()
             case CallEscalated(entry=entry):
                 self._add_waiting(entry)
-                for g in self._groups(entry):
-                    g.escalations += 1
             case CallbackRequested(request=request):
                 for g in self._groups(request):
                     g.waiting.discard(request.uniqueid)
@@ -142,8 +189,24 @@ class LiveStats:
                 self._set_agent(agent, new.state)
             case _:
                 pass
+        step = tally_step(event, self.threshold_s, self._wrapup_s, self._tz)
+        if step is not None:
+            self._count(step)
         for callback in list(self._subscribers):
             callback(event)
+
+    def load_tally(self, tally: Tally, day: str = "") -> None:
+        """Take the counters from a store's tally (of ``day``) instead of those counted here."""
+        self._day = day
+        for name in {*tally.counts, *tally.handle}:
+            g = self._group(name)
+            counts = tally.counts.get(name, {})
+            g.answered = round(counts.get("answered", 0))
+            g.within = round(counts.get("within", 0))
+            g.abandoned = round(counts.get("abandoned", 0))
+            g.escalations = round(counts.get("escalations", 0))
+            g.wait_total = counts.get("wait_total", 0.0)
+            g.handle = deque(reversed(tally.handle.get(name, ())[: self._samples]))
 
     def expected_wait(self, skill: str, position: int) -> float | None:
         """Seconds a caller at ``position`` (0 = next) in ``skill``'s line can expect to wait."""
@@ -154,6 +217,8 @@ class LiveStats:
         return (position + 1) * (sum(group.handle) / len(group.handle)) / max(1, serving)
 
     def snapshot(self, now: float) -> StatsSnapshot:
+        if local_day(now, self._tz) != self._day:
+            self._new_day(local_day(now, self._tz))  # nothing counted yet today
         return StatsSnapshot(
             at=now,
             threshold_s=self.threshold_s,
@@ -165,6 +230,37 @@ class LiveStats:
         )
 
     # -- inside ---------------------------------------------------------------------------
+    def _count(self, step: TallyStep) -> None:
+        if step.day != self._day:
+            if step.day < self._day:
+                return  # yesterday's, heard after midnight: yesterday's figures are closed
+            self._new_day(step.day)
+        for name in step.groups:
+            g = self._group(name)
+            g.answered += round(step.counts.get("answered", 0))
+            g.within += round(step.counts.get("within", 0))
+            g.abandoned += round(step.counts.get("abandoned", 0))
+            g.escalations += round(step.counts.get("escalations", 0))
+            g.wait_total += step.counts.get("wait_total", 0.0)
+            if step.handle_s is not None:
+                g.handle.append(step.handle_s)
+                if len(g.handle) > self._samples:
+                    g.handle.popleft()
+
+    def _new_day(self, day: str) -> None:
+        """Midnight: the day's counters start again (waiting calls, agents and AHT samples stay)."""
+        self._day = day
+        for g in (*self._skills.values(), *self._prefectures.values(), self._total):
+            g.answered = g.within = g.abandoned = g.escalations = 0
+            g.wait_total = 0.0
+
+    def _group(self, name: str) -> _Group:
+        if name.startswith(SKILL):
+            return self._skills.setdefault(name[len(SKILL) :], _Group())
+        if name.startswith(PREFECTURE):
+            return self._prefectures.setdefault(name[len(PREFECTURE) :], _Group())
+        return self._total
+
     def _groups(self, entry: WaitingEntry) -> tuple[_Group, _Group, _Group]:
         skill = self._skills.setdefault(entry.requirement.skill, _Group())
         prefecture = self._prefectures.setdefault(entry.prefecture, _Group())

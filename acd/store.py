@@ -14,7 +14,10 @@ two kinds of atomic steps only:
   its indexes in line with them.
 * :meth:`AcdStore.reserve_for_call` / :meth:`AcdStore.reserve_for_agent` — the routing decision
   "this call → this agent", taken and written in one step (a Lua script in Redis), so two nodes
-  can never give one agent two calls or one call two agents.
+  can never give one agent two calls or one call two agents.  Either way the agent gets the best
+  call it may take: a call-driven decision that finds an agent for whom a better-placed call is
+  waiting (the agent has just become available and its own decision has not run yet) reserves
+  the agent for that call instead.
 """
 
 from __future__ import annotations
@@ -27,9 +30,10 @@ from acd.agent_state import AgentStatus
 from acd.model import Agent, WaitingEntry
 from acd.overflow import StepState
 from acd.routing import ChoicePolicy
+from acd.stats import Tally, TallyStep
 
 if TYPE_CHECKING:
-    from cti.settings import AcdSettings, RedisSettings
+    from acd.settings import AcdSettings, RedisSettings
 
 __all__ = [
     "AcdStore",
@@ -134,6 +138,11 @@ class AcdStore(Protocol):
         """Add or update a profile; a new agent starts logged out."""
         ...
 
+    async def remove_agent(self, agent_id: str) -> bool:
+        """Forget a logged-out agent (retired); False when unknown, :class:`AgentNotLoggedOut`
+        when they are still logged in."""
+        ...
+
     async def agent(self, agent_id: str) -> Agent | None: ...
 
     async def agents(self) -> list[Agent]: ...
@@ -161,7 +170,11 @@ class AcdStore(Protocol):
     async def reserve_for_call(
         self, entry_id: str, now: float, ring_timeout_s: float, policy: ChoicePolicy
     ) -> Offer | None:
-        """Reserve the best available agent for this waiting call, if there is one."""
+        """Reserve the best available agent for this waiting call, if there is one, for the best
+        call that agent may take (what :meth:`reserve_for_agent` would give it): this call, unless
+        a better-placed waiting call may go to that agent too.  So no agent is ever offered a call
+        while a better-placed one it may take waits, whichever decision runs first.  The offer
+        names the call reserved; when it is another, this one is still waiting."""
         ...
 
     async def reserve_for_agent(
@@ -192,6 +205,17 @@ class AcdStore(Protocol):
         """Drop a dead node once none of its agents is logged in any more."""
         ...
 
+    # -- the wallboards' counters --------------------------------------------------------
+    async def add_tally(self, step: TallyStep, samples: int) -> bool:
+        """Add one event's counts to those of ``step.day`` (keeping the newest ``samples`` handle
+        times per group, whatever the day), once per ``step.key``: False when that key was added
+        before (a retry after a failover).  Counters of days before the day before are dropped."""
+        ...
+
+    async def tally(self, day: str = "") -> Tally:
+        """The counters of ``day`` and the handle times, as every node sees them."""
+        ...
+
     # -- upkeep ---------------------------------------------------------------------------
     async def audit(self, now: float) -> list[str]:
         """Check indexes against records; each problem found is one line (empty: consistent)."""
@@ -201,11 +225,12 @@ class AcdStore(Protocol):
 
 
 async def open_store(acd: AcdSettings, redis: RedisSettings) -> AcdStore:
-    """The store the settings ask for: ``memory``, or ``redis`` under ``<redis.key_prefix>:acd``."""
+    """The store the settings ask for: ``memory``, or ``redis`` under ``<redis.key_prefix>:acd``
+    (one server, or the primary Redis Sentinel names: :mod:`acd.redis_link`)."""
     if acd.store == "memory":
         from acd.store_memory import MemoryStore
 
         return MemoryStore()
     from acd.store_redis import RedisStore
 
-    return await RedisStore.connect(redis.url, f"{redis.key_prefix}:acd")
+    return await RedisStore.open(redis, f"{redis.key_prefix}:acd")

@@ -13,14 +13,18 @@ from dataclasses import dataclass, replace
 
 from acd.agent_state import AgentEvent, AgentState, AgentStatus, Timings, transition
 from acd.audit import audit
+from acd.errors import AgentNotLoggedOut
 from acd.indexes import agent_keys, agent_queue_keys, call_candidate_keys, call_key, free_key, skill_queue_key
 from acd.model import Agent, AgentLevel
 from acd.priority import requeue_score
 from acd.routing import AgentHead, ChoicePolicy, EntryHead, choose_agent, choose_entry
 from acd.sorted_index import SortedIndex
+from acd.stats import Tally, TallyStep
 from acd.store import CallDelete, CallPhase, CallPut, Change, Due, Offer, QueuedCall
 
 __all__ = ["MemoryStore"]
+
+TALLY_KEYS_KEPT = 100_000  # a retried step is recognised among this many latest ones
 
 
 @dataclass(slots=True, eq=False)
@@ -47,6 +51,9 @@ class MemoryStore:
         self._deadlines = SortedIndex()
         self._presence: dict[str, float] = {}  # node -> expiry
         self._node_agents: dict[str, set[str]] = {}
+        self._counts: dict[str, dict[str, dict[str, float]]] = {}  # day -> group -> counter
+        self._handle: dict[str, list[float]] = {}  # newest first
+        self._tallied: dict[str, None] = {}  # the keys of the latest steps added, oldest first
 
     # -- agents ---------------------------------------------------------------------------
     async def put_agent(self, agent: Agent, now: float) -> None:
@@ -59,6 +66,17 @@ class MemoryStore:
         self._unindex_agent(row)
         row.agent, row.keys, row.queue_keys = agent, agent_keys(agent), agent_queue_keys(agent)
         self._index_agent(row)
+
+    async def remove_agent(self, agent_id: str) -> bool:
+        row = self._agents.get(agent_id)
+        if row is None:
+            return False
+        if row.status.state is not AgentState.LOGGED_OUT:
+            raise AgentNotLoggedOut(agent_id)
+        self._unindex_agent(row)
+        self._deadlines.discard(f"a:{agent_id}")
+        del self._agents[agent_id]
+        return True
 
     async def agent(self, agent_id: str) -> Agent | None:
         row = self._agents.get(agent_id)
@@ -119,10 +137,15 @@ class MemoryStore:
             head = self._live_head(key, now)
             if head is not None:
                 heads.append(AgentHead(head[0], level, head[1]))
-        chosen = choose_agent(crow.level, heads, self._free(), policy)
+        free = self._free()
+        chosen = choose_agent(crow.level, heads, free, policy)
         if chosen is None:
             return None
-        return self._reserve(crow, self._agents[chosen.agent_id], now, ring_timeout_s)
+        arow = self._agents[chosen.agent_id]
+        # the agent takes the best call it may take: this one, unless a better-placed one waits
+        best = self._best_entry(arow, free, policy)
+        target = self._calls[best.entry_id] if best is not None else crow
+        return self._reserve(target, arow, now, ring_timeout_s)
 
     async def reserve_for_agent(
         self, agent_id: str, now: float, ring_timeout_s: float, policy: ChoicePolicy
@@ -134,15 +157,7 @@ class MemoryStore:
             or not self._alive(arow.status.node, now)
         ):
             return None
-        heads: list[EntryHead] = []
-        for level, key in arow.queue_keys:  # own level first
-            if policy.conserve_higher_levels and heads and level < heads[0].level:
-                break  # a call at a higher level wins anyway
-            ix = self._index.get(key)
-            head = ix.head() if ix else None
-            if head is not None:
-                heads.append(EntryHead(head[0], level, head[1]))
-        chosen = choose_entry(arow.agent.level, heads, self._free(), policy)
+        chosen = self._best_entry(arow, self._free(), policy)
         if chosen is None:
             return None
         return self._reserve(self._calls[chosen.entry_id], arow, now, ring_timeout_s)
@@ -174,6 +189,29 @@ class MemoryStore:
             self._presence.pop(node, None)
 
     # -- upkeep ---------------------------------------------------------------------------
+    async def add_tally(self, step: TallyStep, samples: int) -> bool:
+        if step.key in self._tallied:
+            return False
+        self._tallied[step.key] = None
+        if len(self._tallied) > TALLY_KEYS_KEPT:
+            del self._tallied[next(iter(self._tallied))]
+        days = self._counts.setdefault(step.day, {})
+        for old in sorted(self._counts)[:-2]:  # today's and yesterday's are kept
+            del self._counts[old]
+        for group in step.groups:
+            counts = days.setdefault(group, {})
+            for name, value in step.counts.items():
+                counts[name] = counts.get(name, 0.0) + value
+            if step.handle_s is not None:
+                handle = self._handle.setdefault(group, [])
+                handle.insert(0, step.handle_s)
+                del handle[samples:]
+        return True
+
+    async def tally(self, day: str = "") -> Tally:
+        counts = self._counts.get(day, {})
+        return Tally({g: dict(c) for g, c in counts.items()}, {g: tuple(h) for g, h in self._handle.items()})
+
     async def audit(self, now: float) -> list[str]:
         dead = [n for n in self._node_agents if not self._alive(n, now)]
         return audit(
@@ -210,6 +248,20 @@ class MemoryStore:
                 return head
             self._unindex_agent(row)
         return None
+
+    def _best_entry(
+        self, arow: _AgentRow, free: dict[AgentLevel, int], policy: ChoicePolicy
+    ) -> EntryHead | None:
+        """The waiting call this agent would take: the heads of the queues it serves, chosen."""
+        heads: list[EntryHead] = []
+        for level, key in arow.queue_keys:  # own level first
+            if policy.conserve_higher_levels and heads and level < heads[0].level:
+                break  # a call at a higher level wins anyway
+            ix = self._index.get(key)
+            head = ix.head() if ix else None
+            if head is not None:
+                heads.append(EntryHead(head[0], level, head[1]))
+        return choose_entry(arow.agent.level, heads, free, policy)
 
     def _index_agent(self, row: _AgentRow) -> None:
         if row.status.state is AgentState.AVAILABLE:
@@ -260,14 +312,11 @@ class MemoryStore:
                 head = line.head()
                 record = replace(record, score=requeue_score(put.score, head[1] if head else None))
             record = replace(record, step=put.step.index, deadline=put.step.next_at)
+            key = call_key(put.step.eligibility)
             row = _CallRow(
-                record,
-                call_key(put.step.eligibility),
-                put.step.eligibility.min_level,
-                call_candidate_keys(put.step.eligibility),
+                record, key, put.step.eligibility.min_level, call_candidate_keys(put.step.eligibility)
             )
-            assert row.key is not None
-            self._ix(row.key).add(entry_id, record.score)
+            self._ix(key).add(entry_id, record.score)
             line.add(entry_id, record.score)
             if record.deadline is not None:
                 self._deadlines.add(f"c:{entry_id}", record.deadline)

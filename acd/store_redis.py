@@ -17,21 +17,29 @@ deployments (or tests) can share a server:
 * ``P:node:<node>`` — presence, a key with a TTL refreshed by the node's heartbeat; ``P:nodes`` and
   ``P:nodeagents:<node>`` sets say which agents a node logged in
 * the index sets of :mod:`acd.indexes` as ``P:<index key>`` zsets
+* the wallboards' counters (``acd/lua/tally.lua``): ``P:tally:day:<day>`` hashes (expiring two
+  days after their last count), ``P:tally:handle:<group>``
+  lists, ``P:tally:groups`` set, ``P:tally:seen:<event>`` keys (each event is counted once)
 
 The scripts compute the keys they touch from the prefix and the records (so they suit a
-single Redis server or a primary/replica pair, not Redis Cluster).
+single Redis server or a primary/replica pair, not Redis Cluster).  Each runs at most once per
+call of the store even when retried across a failover (``P:op:<id>``, see
+:mod:`acd.redis_link`), and with ``wait_replicas`` returns only once that many replicas hold it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+import structlog
+from redis.exceptions import ConnectionError, NoScriptError, ReadOnlyError, RedisError, TimeoutError
 
 from acd.agent_state import AgentStatus
 from acd.audit import audit
@@ -44,35 +52,66 @@ from acd.codec import (
     status_fields,
     status_from_fields,
 )
-from acd.errors import StoreUnavailable
+from acd.errors import AgentNotLoggedOut, StoreUnavailable
 from acd.indexes import agent_keys, agent_queue_keys, call_candidate_keys, call_key, skill_queue_key
 from acd.model import Agent, AgentLevel
 from acd.priority import HEAD_EPSILON_S
+from acd.redis_link import connect_redis, once_only
 from acd.routing import ChoicePolicy
+from acd.settings import RedisSettings
+from acd.stats import Tally, TallyStep
 from acd.store import CallDelete, CallPhase, CallPut, Change, Due, Offer, QueuedCall
 
 __all__ = ["RedisStore"]
 
+log = structlog.get_logger(__name__)
+
 _LUA = Path(__file__).with_name("lua")
-_SCRIPTS = ("put_agent", "commit", "reserve_call", "reserve_agent", "forget_node")
+_SCRIPTS = ("put_agent", "remove_agent", "commit", "reserve_call", "reserve_agent", "forget_node", "tally")
+TALLY_SEEN_S = 600  # how long a counted event's key is remembered (a retry comes within seconds)
+TALLY_DAY_KEPT_S = 2 * 86_400  # a day's counters are kept this long after its last count
 T = TypeVar("T")
 
 
 class RedisStore:
-    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        prefix: str,
+        *,
+        wait_replicas: int = 0,
+        wait_timeout_ms: int = 1000,
+        failover_s: float = 0.0,
+    ) -> None:
         """``client`` must decode responses (``decode_responses=True``)."""
         self._r = client
         self._p = prefix
+        self._wait_replicas = wait_replicas
+        self._wait_timeout_ms = wait_timeout_ms
+        self._failover_s = failover_s
         common = (_LUA / "common.lua").read_text(encoding="utf-8")
         self._scripts = {
-            name: client.register_script(common + "\n" + (_LUA / f"{name}.lua").read_text(encoding="utf-8"))
+            name: client.register_script(
+                once_only(common, (_LUA / f"{name}.lua").read_text(encoding="utf-8"))
+            )
             for name in _SCRIPTS
         }
 
     @classmethod
     async def connect(cls, url: str, prefix: str) -> RedisStore:
-        client = aioredis.Redis.from_url(url, decode_responses=True)
-        store = cls(client, prefix)
+        return await cls.open(RedisSettings(url=url, failover_s=0.0), prefix)
+
+    @classmethod
+    async def open(cls, settings: RedisSettings, prefix: str) -> RedisStore:
+        """A store on the server (or the Sentinel-managed primary) of ``settings``."""
+        client = connect_redis(settings)
+        store = cls(
+            client,
+            prefix,
+            wait_replicas=settings.wait_replicas,
+            wait_timeout_ms=settings.wait_timeout_ms,
+            failover_s=settings.failover_s,
+        )
         async with store._errors("connect"):
             await client.ping()
         return store
@@ -92,6 +131,12 @@ class RedisStore:
             str(int(agent.level)),
             num(now),
         )
+
+    async def remove_agent(self, agent_id: str) -> bool:
+        result = int(await self._script("remove_agent", agent_id))
+        if result < 0:
+            raise AgentNotLoggedOut(agent_id)
+        return result == 1
 
     async def agent(self, agent_id: str) -> Agent | None:
         async with self._errors("agent"):
@@ -198,6 +243,35 @@ class RedisStore:
         if not alive:
             await self._script("forget_node", node)
 
+    # -- the wallboards' counters --------------------------------------------------------
+    async def add_tally(self, step: TallyStep, samples: int) -> bool:
+        added = await self._script(
+            "tally",
+            step.key,
+            json.dumps(list(step.groups)),
+            json.dumps(dict(step.counts)),
+            "" if step.handle_s is None else num(step.handle_s),
+            str(samples),
+            str(TALLY_SEEN_S),
+            step.day,
+            str(TALLY_DAY_KEPT_S),
+        )
+        return bool(added)
+
+    async def tally(self, day: str = "") -> Tally:
+        groups = await self._members("tally", "groups")
+        async with self._errors("tally"), self._r.pipeline(transaction=True) as pipe:
+            pipe.hgetall(self._k("tally", "day", day))
+            for group in groups:
+                pipe.lrange(self._k("tally", "handle", group), 0, -1)
+            flat, *samples = await pipe.execute()
+        counts: dict[str, dict[str, float]] = {}
+        for field_name, value in cast(dict[str, str], flat).items():
+            group, _, counter = field_name.rpartition("|")
+            counts.setdefault(group, {})[counter] = float(value)
+        handle = {g: tuple(float(x) for x in rows) for g, rows in zip(groups, samples, strict=True) if rows}
+        return Tally(counts, handle)
+
     # -- upkeep ---------------------------------------------------------------------------
     async def audit(self, now: float) -> list[str]:
         agents = {a.id: a for a in await self.agents()}
@@ -247,9 +321,28 @@ class RedisStore:
             raise StoreUnavailable(f"redis {what}: {exc}") from exc
 
     async def _script(self, name: str, *args: str) -> Any:
-        async with self._errors(name):
-            script = cast(Callable[..., Awaitable[Any]], self._scripts[name])
-            return await script(keys=[], args=[self._p, *args])
+        """Run a script once (its operation id is the same for every retry), then WAIT."""
+        script = cast(Callable[..., Awaitable[Any]], self._scripts[name])
+        argv = [self._p, *args, secrets.token_hex(12)]
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self._failover_s
+        while True:
+            try:
+                async with self._r.pipeline(transaction=False) as pipe:
+                    await script(keys=[], args=argv, client=pipe)
+                    if self._wait_replicas:
+                        pipe.wait(self._wait_replicas, self._wait_timeout_ms)
+                    replies = await pipe.execute()
+            except (ConnectionError, TimeoutError, ReadOnlyError, NoScriptError) as exc:
+                if loop.time() >= give_up:
+                    raise StoreUnavailable(f"redis {name}: {exc}") from exc
+                await asyncio.sleep(0.1)  # the client retried already: a failover under way
+                continue
+            except RedisError as exc:
+                raise StoreUnavailable(f"redis {name}: {exc}") from exc
+            if self._wait_replicas and int(replies[1]) < self._wait_replicas:
+                log.warning("acd step not yet on replicas", script=name, replicas=int(replies[1]))
+            return replies[0]
 
     async def _members(self, *parts: str) -> list[str]:
         async with self._errors("smembers"):
@@ -295,7 +388,7 @@ class RedisStore:
         row = await self._script(script, target, num(now), num(ring_timeout_s), conserve, keep_free)
         if not row:
             return None
-        entry, version, score, since, profile, *status = row
+        entry, version, score, since, step, profile, *status = row
         agent = agent_from_json(profile)
         names = ("state", "since", "version", "entry", "reason", "pending", "idle", "deadline", "node")
         reserved = status_from_fields(dict(zip(names, status, strict=True)))
@@ -305,6 +398,7 @@ class RedisStore:
             int(version),
             float(score),
             float(since),
+            step=int(step or 0),
             agent_id=agent.id,
         )
         return Offer(queued, agent, reserved)

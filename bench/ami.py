@@ -1,11 +1,11 @@
 """Benchmark of the AMI read path: parser + call state model, and our client end to end.
 
 ``run(events)`` generates a stream of ``events`` AMI events shaped like those the real
-Asterisk 22 sent in ``../shared/asterisk/captures`` (ami_09: Originate, Local channel pairs,
-Dial, bridge, hang-up; plus ami_15's MixMonitor and DTMF and ami_21's music on hold), for many
-calls at once, then measures in one run:
+Asterisk 22 sent, for many calls at once (:mod:`bench.ami_stream`), then measures in one run:
 
 - ``events_per_s``: bytes -> :class:`AmiParser` -> :meth:`CallState.apply`, in memory;
+  the three in-memory rates are per second of this process's CPU time, so that other processes
+  taking the CPU away (a shared machine) do not tilt the comparison;
 - ``parser_events_per_s``: the parser alone;
 - ``panoramisk_events_per_s``: panoramisk 1.4's ``AMIProtocol.data_received`` on the same
   chunks (its own parsing and dispatch to a dummy factory);
@@ -19,261 +19,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import statistics
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import structlog
 from panoramisk.ami_protocol import AMIProtocol
 
+from bench.ami_stream import CONCURRENT_CALLS, generate, snapshot
+from cti.ami.channels import ChannelUpdated
 from cti.ami.client import AmiClient
 from cti.ami.protocol import AmiMessage, AmiParser, encode_message
-from cti.ami.state import CallState, ChannelUpdated
-from cti.settings import AmiSettings
-
-Headers = list[tuple[str, str]]
+from cti.ami.settings import AmiSettings
+from cti.ami.state import CallState
 
 CHUNK = 32 * 1024  # bytes per read, as Asterisk's writes arrive coalesced
-CONCURRENT_CALLS = 500  # each call has 4 channels (two Local pairs)
 PROBE = "Local/bench-probe@test-00000000;1"
 PROBE_ID = "1700000000.0"
-
-
-# -- the stream ------------------------------------------------------------------------------
-def _snapshot(prefix: str, name: str, uid: str, linkedid: str, state: int, exten: str, prio: int) -> Headers:
-    desc = {0: "Down", 4: "Ring", 5: "Ringing", 6: "Up"}[state]
-    return [
-        (f"{prefix}Channel", name),
-        (f"{prefix}ChannelState", str(state)),
-        (f"{prefix}ChannelStateDesc", desc),
-        (f"{prefix}CallerIDNum", "2002"),
-        (f"{prefix}CallerIDName", "Caller"),
-        (f"{prefix}ConnectedLineNum", "2002"),
-        (f"{prefix}ConnectedLineName", "Caller"),
-        (f"{prefix}Language", "en"),
-        (f"{prefix}AccountCode", ""),
-        (f"{prefix}Context", "test"),
-        (f"{prefix}Exten", exten),
-        (f"{prefix}Priority", str(prio)),
-        (f"{prefix}Uniqueid", uid),
-        (f"{prefix}Linkedid", linkedid),
-    ]
-
-
-def call_events(k: int) -> list[Headers]:
-    """One call as in capture ami_09 (+ hold, recording and DTMF), with ids of call ``k``."""
-    base = 1795673901 + k // 1000
-    a, b, c, d = (f"{base}.{4 * k + i}" for i in range(4))
-    pair1, pair2 = f"Local/300@test-{2 * k:08x}", f"Local/200@test-{2 * k + 1:08x}"
-    A, B, C, D = f"{pair1};1", f"{pair1};2", f"{pair2};1", f"{pair2};2"
-    bridge = f"{k:08x}-0110-4ae3-9306-{k:012x}"
-    bridge_block = [
-        ("BridgeUniqueid", bridge),
-        ("BridgeType", "basic"),
-        ("BridgeTechnology", "simple_bridge"),
-        ("BridgeCreator", "<unknown>"),
-        ("BridgeName", "<unknown>"),
-        ("BridgeNumChannels", "0"),
-        ("BridgeVideoSourceMode", "none"),
-    ]
-
-    def ev(name: str, *blocks: Headers, extra: Headers | None = None, priv: str = "call,all") -> Headers:
-        out = [("Event", name), ("Privilege", priv)]
-        for block in blocks:
-            out += block
-        return out + (extra or [])
-
-    def ch(name: str, uid: str, state: int, exten: str = "300", prio: int = 1, prefix: str = "") -> Headers:
-        return _snapshot(prefix, name, uid, a, state, exten, prio)
-
-    def var(name: str, uid: str, variable: str, value: str) -> Headers:
-        return ev(
-            "VarSet",
-            ch(name, uid, 6, prio=3),
-            extra=[("Variable", variable), ("Value", value)],
-            priv="dialplan,all",
-        )
-
-    def dev(device: str, state: str) -> Headers:
-        return ev("DeviceStateChange", extra=[("Device", device), ("State", state)])
-
-    def cdr(name: str, uid: str) -> Headers:
-        return ev(
-            "Cdr",
-            extra=[
-                *[("AccountCode", ""), ("Source", "2002"), ("Destination", "300"), ("Channel", name)],
-                *[
-                    ("Disposition", "ANSWERED"),
-                    ("Duration", "4"),
-                    ("BillableSeconds", "4"),
-                    ("UniqueID", uid),
-                ],
-            ],
-            priv="cdr,all",
-        )
-
-    dialvars = ["DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME", "ANSWEREDTIME", "DIALEDTIME", "RINGTIME"]
-    events = [
-        ev("Newchannel", ch(A, a, 0)),
-        ev("Newchannel", ch(B, b, 4)),
-        ev(
-            "Newexten",
-            ch(A, a, 0),
-            extra=[("Extension", "300"), ("Application", "AppDial2"), ("AppData", "")],
-        ),
-        ev("NewCallerid", ch(A, a, 0), extra=[("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")]),
-        ev("NewConnectedLine", ch(A, a, 0)),
-        ev("NewCallerid", ch(B, b, 4), extra=[("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")]),
-        ev("NewConnectedLine", ch(B, b, 4)),
-        ev(
-            "LocalBridge",
-            ch(A, a, 0, prefix="LocalOne"),
-            ch(B, b, 4, prefix="LocalTwo"),
-            extra=[("LocalOptimization", "Yes")],
-        ),
-        ev("DialBegin", ch(A, a, 0, prefix="Dest"), extra=[("DialString", "300@test")]),
-        ev("Newexten", ch(B, b, 4), extra=[("Extension", "300"), ("Application", "NoOp"), ("AppData", B)]),
-        ev(
-            "Newexten",
-            ch(B, b, 4, prio=2),
-            extra=[("Extension", "300"), ("Application", "Answer"), ("AppData", "")],
-        ),
-        ev("Newstate", ch(B, b, 6, prio=2)),
-        dev("Local/300@test", "INUSE"),
-        ev("Newstate", ch(A, a, 6)),
-        ev("DialEnd", ch(A, a, 6, prefix="Dest"), extra=[("DialStatus", "ANSWER")]),
-        ev(
-            "OriginateResponse",
-            extra=[
-                *[("ActionID", f"orig-{k}"), ("Response", "Success"), ("Channel", A), ("Reason", "4")],
-                *[("Uniqueid", a), ("CallerIDNum", "2002"), ("CallerIDName", "Caller")],
-            ],
-        ),
-        ev(
-            "Newexten",
-            ch(B, b, 6, prio=3),
-            extra=[("Extension", "300"), ("Application", "Dial"), ("AppData", "Local/200@test,20")],
-        ),
-        *(var(B, b, v, "") for v in dialvars),
-        ev("Newchannel", ch(C, c, 0, "200")),
-        ev("Newchannel", ch(D, d, 4, "200")),
-        var(C, c, "CALLERID(num)", "300"),
-        ev(
-            "Newexten",
-            ch(C, c, 0, "200"),
-            extra=[("Extension", "200"), ("Application", "AppDial2"), ("AppData", "")],
-        ),
-        ev("NewCallerid", ch(C, c, 0, "200")),
-        var(D, d, "CALLERID(num)", "300"),
-        ev("NewConnectedLine", ch(D, d, 4, "200")),
-        ev("LocalBridge", ch(C, c, 0, "200", prefix="LocalOne"), ch(D, d, 4, "200", prefix="LocalTwo")),
-        ev(
-            "DialBegin",
-            ch(B, b, 6, prio=3),
-            ch(C, c, 0, "200", prefix="Dest"),
-            extra=[("DialString", "Local/200@test")],
-        ),
-        ev(
-            "Newexten",
-            ch(D, d, 4, "200"),
-            extra=[("Extension", "200"), ("Application", "NoOp"), ("AppData", D)],
-        ),
-        ev(
-            "Newexten",
-            ch(D, d, 4, "200", 2),
-            extra=[("Extension", "200"), ("Application", "Answer"), ("AppData", "")],
-        ),
-        ev("Newstate", ch(D, d, 6, "200", 2)),
-        dev("Local/200@test", "INUSE"),
-        ev("Newstate", ch(C, c, 6, "200")),
-        var(B, b, "DIALEDPEERNAME", C),
-        var(B, b, "DIALEDPEERNUMBER", "200@test"),
-        ev(
-            "DialEnd",
-            ch(B, b, 6, prio=3),
-            ch(C, c, 6, "200", prefix="Dest"),
-            extra=[("DialStatus", "ANSWER")],
-        ),
-        ev("BridgeCreate", bridge_block),
-        ev(
-            "Newexten",
-            ch(C, c, 6, "200"),
-            extra=[("Extension", ""), ("Application", "AppDial"), ("AppData", "")],
-        ),
-        ev("BridgeEnter", bridge_block, ch(C, c, 6, "200")),
-        ev("BridgeEnter", bridge_block, ch(B, b, 6, prio=3)),
-        var(C, c, "BRIDGEPEER", B),
-        var(B, b, "BRIDGEPEER", C),
-        ev(
-            "Newexten",
-            ch(D, d, 6, "200", 3),
-            extra=[("Extension", "200"), ("Application", "Wait"), ("AppData", "30")],
-        ),
-        ev("MusicOnHoldStart", ch(B, b, 6, prio=3), extra=[("Class", "default")]),
-        ev("MusicOnHoldStop", ch(B, b, 6, prio=3)),
-        ev("MixMonitorStart", ch(B, b, 6, prio=3)),
-        *(
-            ev(
-                kind,
-                ch(D, d, 6, "200", 3),
-                extra=[("Digit", digit), ("Direction", "Received")],
-                priv="dtmf,all",
-            )
-            for digit in "12#"
-            for kind in ("DTMFBegin", "DTMFEnd")
-        ),
-        ev("MixMonitorStop", ch(B, b, 6, prio=3)),
-        ev("HangupRequest", ch(B, b, 6, prio=3), extra=[("Cause", "0")]),
-        cdr(A, a),
-        var(B, b, "BRIDGEPEER", ""),
-        ev("Hangup", ch(A, a, 6), extra=[("Cause", "0"), ("Cause-txt", "Unknown")]),
-        cdr(D, d),
-        cdr(B, b),
-        var(C, c, "BRIDGEPEER", ""),
-        ev("BridgeLeave", bridge_block, ch(B, b, 6, prio=3)),
-        *(var(B, b, v, "4") for v in ("ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS")),
-        ev("BridgeLeave", bridge_block, ch(C, c, 6, "200")),
-        dev("Local/300@test", "NOT_INUSE"),
-        var(B, b, "DIALSTATUS", "ANSWER"),
-        ev("BridgeDestroy", bridge_block),
-        ev("HangupRequest", ch(D, d, 6, "200", 3), extra=[("Cause", "16")]),
-        ev("SoftHangupRequest", ch(D, d, 6, "200", 3), extra=[("Cause", "16")]),
-        ev("SoftHangupRequest", ch(B, b, 6, prio=3), extra=[("Cause", "16")]),
-        *(
-            ev("Hangup", ch(n, u, 6, e, p), extra=[("Cause", "16"), ("Cause-txt", "Normal Clearing")])
-            for n, u, e, p in ((B, b, "300", 3), (C, c, "200", 1), (D, d, "200", 3))
-        ),
-        dev("Local/300@test", "NOT_INUSE"),
-        dev("Local/200@test", "NOT_INUSE"),
-    ]
-    return events
-
-
-def interleave(total: int, concurrent: int, seed: int = 1) -> Iterator[Headers]:
-    """``total`` events of ``concurrent`` calls running at once (a new call starts as one ends)."""
-    rng = random.Random(seed)
-    next_call = 0
-    active: list[Iterator[Headers]] = []
-    for _ in range(concurrent):
-        active.append(iter(call_events(next_call)))
-        next_call += 1
-    produced = 0
-    while produced < total:
-        i = rng.randrange(len(active))
-        event = next(active[i], None)
-        if event is None:
-            active[i] = iter(call_events(next_call))
-            next_call += 1
-            continue
-        produced += 1
-        yield event
-
-
-def generate(events: int, concurrent: int = CONCURRENT_CALLS) -> list[bytes]:
-    """The stream, one encoded message per event."""
-    return [encode_message(headers) for headers in interleave(events, concurrent)]
 
 
 def chunked(stream: bytes, size: int = CHUNK) -> list[bytes]:
@@ -285,7 +47,7 @@ def measure_ours(chunks: list[bytes], *, with_state: bool) -> tuple[float, int, 
     parser = AmiParser()
     state = CallState()
     count = peak = 0
-    started = time.perf_counter()
+    started = time.process_time()
     for chunk in chunks:
         for item in parser.feed(chunk):
             if isinstance(item, AmiMessage):
@@ -294,7 +56,7 @@ def measure_ours(chunks: list[bytes], *, with_state: bool) -> tuple[float, int, 
                     state.apply(item)
         if with_state and len(state) > peak:
             peak = len(state)
-    return time.perf_counter() - started, count, peak
+    return time.process_time() - started, count, peak
 
 
 class _Transport:
@@ -320,10 +82,10 @@ def measure_panoramisk(chunks: list[bytes]) -> tuple[float, int]:
     protocol.factory = factory
     protocol.encoding = "utf-8"
     protocol.version = "11.0.0"  # it looks for a banner in every chunk until it has one
-    started = time.perf_counter()
+    started = time.process_time()
     for chunk in chunks:
         protocol.data_received(chunk)
-    return time.perf_counter() - started, factory.dispatched
+    return time.process_time() - started, factory.dispatched
 
 
 # -- through a socket and the client ---------------------------------------------------------------
@@ -390,14 +152,14 @@ async def measure_latency(
         assert writer is not None
         consumer = asyncio.create_task(consume())
         writer.write(
-            encode_message([("Event", "Newchannel"), *_snapshot("", PROBE, PROBE_ID, PROBE_ID, 6, "1", 1)])
+            encode_message([("Event", "Newchannel"), *snapshot("", PROBE, PROBE_ID, PROBE_ID, 6, "1", 1)])
         )
         next_at = time.perf_counter()
         for seq, batch in enumerate(batches):
             probe = encode_message(
                 [
                     ("Event", "VarSet"),
-                    *_snapshot("", PROBE, PROBE_ID, PROBE_ID, 6, "1", 1),
+                    *snapshot("", PROBE, PROBE_ID, PROBE_ID, 6, "1", 1),
                     *[("Variable", "BENCH_SEQ"), ("Value", str(seq))],
                 ]
             )

@@ -17,14 +17,18 @@ command arrived -- the IVR's thinking, database and event loop included.  ``run`
 step between the last level that kept p99 under 50 ms and the first that did not; each level
 runs for ``duration_s`` after a ramp-up.
 
-Result keys: ``sessions`` (the largest level tried whose p99 stayed under 50 ms with no call
-failing, 0 if none), ``p50_ms``, ``p99_ms`` (at that level), ``limit_ms``, ``database``, ``pace``, and
+Result keys: ``rows_unwritten`` (IVR rows still not written when the run ends: 0), ``sessions``
+(the largest level tried whose p99 stayed under 50 ms with no call failing, 0 if none),
+``p50_ms``, ``p99_ms`` (at that level), ``limit_ms``, ``database``, ``pace``, and
 ``levels``: per level tried ``sessions``, ``p50_ms``, ``p90_ms``, ``p99_ms``, ``max_ms``,
 ``commands``, ``commands_per_s``, ``calls``, ``calls_per_s``, ``failed_calls``,
-``ivr_cpu_percent`` (CPU time of the IVR process over the level's wall time), ``ok``, and
+``ivr_cpu_percent`` (CPU time of the IVR process over the level's wall time),
+``rows_waiting_max`` (the most of the IVR's records and tickets, written behind in batches as a
+node writes them, waiting for the database at once; the calls still on the line all close when the
+level ends), ``ok``, and
 ``over_limit_before``: the commands most often preceded by a gap of 50 ms or more (``STREAM FILE
-hotline/bill_balance-1`` follows the PIN check, ``ANSWER`` the opening of the IVR record,
-``STREAM FILE hotline/complaint_registered`` a new ticket ...).
+hotline/bill_balance-1`` follows the PIN check and the bill's reading, ``SET VARIABLE
+CHANNEL(language)`` the caller's look-up; ``ANSWER`` and the rest only the event loop's turn).
 """
 
 from __future__ import annotations
@@ -282,13 +286,15 @@ async def _run(
     url: str, most: int, duration_s: float, start: int, pace: Pace, bisections: int, out: IO[str]
 ) -> dict[str, Any]:
     from cti.agi.server import FastAgiServer
-    from cti.app import DEFAULT_MENU
-    from cti.settings import IvrSettings, StorageSettings
-    from cti.storage.db import create_engine_from_settings, create_schema, drop_schema, session_factory
-    from cti.storage.demo_data import seed_demo_data
+    from demo.data import seed_demo_data
     from ivr.actions.catalogue import VOCABULARY
     from ivr.handler import build_ivr_handler
     from ivr.menu_loader import load_menu
+    from ivr.row_writer import running_row_writer
+    from ivr.settings import IvrSettings
+    from node.root import DEFAULT_MENU
+    from storage.db import create_engine_from_settings, create_schema, drop_schema, session_factory
+    from storage.settings import StorageSettings
 
     engine = create_engine_from_settings(StorageSettings(url=url))
     try:
@@ -299,42 +305,64 @@ async def _run(
             await seed_demo_data(db, datetime.now(UTC).date())
             await db.commit()
         menu = load_menu(DEFAULT_MENU, VOCABULARY)
-        handler = build_ivr_handler(sessions, menu, IvrSettings())
-        server = FastAgiServer(
-            {"ivr": handler}, port=0, max_sessions=most + 100, registry=CollectorRegistry(), drain_timeout_s=2
-        )
-        levels: list[dict[str, Any]] = []
-
-        async def passes(n: int) -> bool:
-            level = await _level(Load(server.port, n, duration_s, min(2.0, duration_s / 4), pace, seed=n))
-            levels.append(level)
-            print(
-                f"ivr bench: {n:5d} lines  p50 {level['p50_ms']:7.2f} ms  p99 {level['p99_ms']:7.2f} ms  "
-                f"{level['commands_per_s']:8.1f} commands/s  {level['calls_per_s']:6.2f} calls/s  "
-                f"failed {level['failed_calls']}  {'ok' if level['ok'] else 'over the limit'}",
-                file=out,
-                flush=True,
+        # the IVR's rows written behind, in batches, as a node writes them (node.root)
+        async with running_row_writer(sessions) as rows:
+            handler = build_ivr_handler(sessions, menu, IvrSettings(), rows=rows)
+            server = FastAgiServer(
+                {"ivr": handler},
+                port=0,
+                max_sessions=most + 100,
+                registry=CollectorRegistry(),
+                drain_timeout_s=2,
             )
-            return bool(level["ok"])
+            levels: list[dict[str, Any]] = []
 
-        async with server:
-            holds, breaks, n = 0, 0, min(start, most)
-            while True:  # double while it holds
-                if not await passes(n):
-                    breaks = n
-                    break
-                holds = n
-                if n >= most:
-                    break
-                n = min(most, n * 2)
-            for _ in range(bisections):  # then narrow the step where it stopped holding
-                middle = (holds + breaks) // 2
-                if not breaks or middle <= holds:
-                    break
-                if await passes(middle):
-                    holds = middle
-                else:
-                    breaks = middle
+            async def passes(n: int) -> bool:
+                peak = 0
+
+                async def watch_rows() -> None:
+                    nonlocal peak
+                    while True:
+                        peak = max(peak, len(rows))
+                        await asyncio.sleep(0.1)
+
+                watcher = asyncio.create_task(watch_rows())
+                try:
+                    level = await _level(
+                        Load(server.port, n, duration_s, min(2.0, duration_s / 4), pace, seed=n)
+                    )
+                finally:
+                    watcher.cancel()
+                level["rows_waiting_max"] = peak  # IVR rows waiting to be written, the most at once
+                levels.append(level)
+                print(
+                    f"ivr bench: {n:5d} lines  p50 {level['p50_ms']:7.2f} ms  p99 {level['p99_ms']:7.2f} ms  "
+                    f"{level['commands_per_s']:8.1f} commands/s  {level['calls_per_s']:6.2f} calls/s  "
+                    f"failed {level['failed_calls']}  {'ok' if level['ok'] else 'over the limit'}",
+                    file=out,
+                    flush=True,
+                )
+                return bool(level["ok"])
+
+            async with server:
+                holds, breaks, n = 0, 0, min(start, most)
+                while True:  # double while it holds
+                    if not await passes(n):
+                        breaks = n
+                        break
+                    holds = n
+                    if n >= most:
+                        break
+                    n = min(most, n * 2)
+                for _ in range(bisections):  # then narrow the step where it stopped holding
+                    middle = (holds + breaks) // 2
+                    if not breaks or middle <= holds:
+                        break
+                    if await passes(middle):
+                        holds = middle
+                    else:
+                        breaks = middle
+        unwritten = len(rows)  # after the writer's last flush: what could not be written (0)
     finally:
         await engine.dispose()
     best = max((lv for lv in levels if lv["ok"]), key=lambda lv: lv["sessions"], default=None)
@@ -347,4 +375,5 @@ async def _run(
         "database": url.split(":", 1)[0],
         "pace": asdict(pace),
         "levels": sorted(levels, key=lambda lv: lv["sessions"]),
+        "rows_unwritten": unwritten,
     }

@@ -19,15 +19,15 @@ from typing import Any
 from acd.events import AcdEvent
 from acd.model import Agent
 from bench.hotline_calls import CALLERS_CONTEXT, Line, write_dialplan
-from cti.acd.node import AcdNode, acd_extension
-from cti.app import CtiNode
-from cti.settings import Settings, load_settings
-from cti.storage.agents import upsert_agent
-from cti.storage.db import create_engine_from_settings, create_schema, session_factory
+from cti.acd_bridge.node import AcdNode
+from node.root import Node, Parts, running_node
+from node.settings import Settings, load_settings
 from sim.ami.server import AmiUser
 from sim.callers import Caller, CallerScript
 from sim.main import Simulator, SimulatorConfig
 from sim.phones import PhoneProfile
+from storage.agents import upsert_agent
+from storage.db import create_engine_from_settings, create_schema, session_factory
 
 __all__ = ["SimulatedHotline", "simulated_hotline"]
 
@@ -37,7 +37,7 @@ USER, SECRET = "hotline", "bench-secret"
 @dataclass
 class SimulatedHotline:
     sim: Simulator
-    node: CtiNode
+    node: Node
     events: list[AcdEvent] = field(default_factory=list)  # every ACD event, in order
 
     @property
@@ -50,12 +50,22 @@ class SimulatedHotline:
         return self.sim.call(CallerScript(number=number, dial=exten, context=CALLERS_CONTEXT, **script))
 
 
-def node_settings(workdir: Path, ami_port: int, acd: Mapping[str, Any]) -> Settings:
+def node_settings(
+    workdir: Path,
+    ami_port: int,
+    acd: Mapping[str, Any],
+    redis: Mapping[str, Any] | None = None,
+    storage_url: str | None = None,
+    reports: Mapping[str, Any] | None = None,
+) -> Settings:
     return load_settings(
-        storage={"url": f"sqlite+aiosqlite:///{workdir / 'cti.sqlite3'}"},
+        storage={"url": storage_url or f"sqlite+aiosqlite:///{workdir / 'cti.sqlite3'}"},
         ami={"host": "127.0.0.1", "port": ami_port, "username": USER, "secret": SECRET},
         agi={"host": "127.0.0.1", "port": 0},
-        acd=dict(acd),
+        # simulated time may run past midnight: the benches' totals are of the whole run
+        acd={"timezone": "", **acd},
+        redis=dict(redis or {}),
+        reports=dict(reports or {}),
     )
 
 
@@ -86,9 +96,14 @@ async def simulated_hotline(
     connect_through: Callable[[int], Awaitable[int]] | None = None,
     seed: int = 0,
     acd: Mapping[str, Any] | None = None,
+    redis: Mapping[str, Any] | None = None,
+    storage_url: str | None = None,
+    reports: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[SimulatedHotline]:
     """See the module docstring; ``connect_through(sim_ami_port)`` may return another port for
-    the node's AMI client (a proxy a test cuts)."""
+    the node's AMI client (a proxy a test cuts); ``redis`` are the ``[redis]`` settings (with
+    ``acd={"store": "redis"}``), ``storage_url`` another database than the work folder's SQLite,
+    ``reports`` the ``[reports]`` settings."""
     config = SimulatorConfig(
         dialplan=write_dialplan(workdir / "extensions.conf", lines),
         ami_port=0,
@@ -103,10 +118,10 @@ async def simulated_hotline(
         for profile in phones:
             sim.add_phone(profile)
         port = await connect_through(sim.ami_port) if connect_through is not None else sim.ami_port
-        settings = node_settings(workdir, port, acd or {})
+        settings = node_settings(workdir, port, acd or {}, redis, storage_url, reports)
         await write_directory(settings, agents)
-        extension = acd_extension(clock=sim.clock, tick_every_s=tick_every_s)
-        async with CtiNode.running(settings, extensions=[extension]) as node:
+        parts = Parts(recordings=False, api=False, acd_clock=sim.clock, acd_tick_every_s=tick_every_s)
+        async with running_node(settings, parts=parts) as node:
             sim.pbx.agi_override = f"127.0.0.1:{node.agi.port}"
             await node.ami.wait_connected(timeout_s=10)
             line = SimulatedHotline(sim, node)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, assert_never
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -14,12 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti.agi.environment import AgiEnvironment
 from cti.agi.errors import AgiCommandFailed
-from cti.agi.session import Playback
-from cti.settings import IvrSettings
-from cti.storage.customers import Language
+from cti.agi.session import Digits, Playback
 from ivr.caller import CallerProfile
 from ivr.menu import TicketFields
-from ivr.speech import Play, SayDigits, SayNumber, Speech
+from ivr.privacy import RecordingPrivacy
+from ivr.row_writer import IvrRowWriter
+from ivr.settings import IvrSettings
+from orders.service import OrderService
+from prompts.language import Language
+from prompts.speech import Play, SayDigits, SayNumber, Speech
+from storage.ticket_lifecycle import TicketKind
 
 KEYS = "0123456789*#"
 
@@ -35,11 +39,15 @@ class CallChannel(Protocol):
     async def answer(self) -> None: ...
     async def stream_file(self, filename: str, escape_digits: str = "") -> Playback: ...
     async def wait_for_digit(self, timeout_ms: int) -> str | None: ...
+    async def get_data(
+        self, filename: str, timeout_ms: int | None = None, max_digits: int | None = None
+    ) -> Digits: ...
     async def say_digits(self, digits: str, escape_digits: str = "") -> str | None: ...
     async def say_number(
         self, number: int, escape_digits: str = "", gender: str | None = None
     ) -> str | None: ...
     async def set_variable(self, name: str, value: str) -> None: ...
+    async def get_variable(self, name: str) -> str | None: ...
     async def hangup(self, channel: str | None = None) -> None: ...
 
 
@@ -47,7 +55,7 @@ class CallChannel(Protocol):
 class OpenedTicket:
     id: int
     number: str
-    kind: str
+    kind: TicketKind
     category: str | None
 
 
@@ -60,13 +68,20 @@ class IvrCall:
     caller: CallerProfile
     language: Language
     ivr_session_id: int | None = None
-    # whose bill is being asked about: the caller, or a number keyed in
+    # service orders and lost-phone suspensions (None: the node has none; the IVR then hands over)
+    orders: OrderService | None = None
+    # whose bill, order or lost phone it is: the caller, or a number keyed in
     subject: CallerProfile | None = None
+    # the line an order or a suspension is for (its number), once known
+    line: str | None = None
     variables: dict[str, str] = field(default_factory=dict)
     draft: TicketFields = field(default_factory=TicketFields)
     ticket: OpenedTicket | None = None
     served: bool = False
     pending_key: str | None = None
+    privacy: RecordingPrivacy | None = None  # pauses the call's recording around secret keys
+    # keeps the call's record and tickets while the database is away (None: written directly)
+    rows: IvrRowWriter | None = None
     log: structlog.typing.FilteringBoundLogger = field(default_factory=lambda: structlog.get_logger("ivr"))
 
     def local(self, moment: datetime) -> datetime:
@@ -114,9 +129,10 @@ class IvrCall:
                 try:
                     if isinstance(sound, SayNumber):
                         key = await self.channel.say_number(sound.value, escape)
-                    else:
-                        assert isinstance(sound, SayDigits)
+                    elif isinstance(sound, SayDigits):
                         key = await self.channel.say_digits(sound.value, escape)
+                    else:
+                        assert_never(sound)
                 except AgiCommandFailed as exc:
                     self.log.warning(
                         "ivr.say_failed", sound=repr(sound), language=self.language.value, error=str(exc)

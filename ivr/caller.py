@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cti.storage.customers import Customer, Language, Segment
+from ivr.handoff import Segment
+from prompts.language import Language
+from storage.customers import Customer
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,19 +20,17 @@ handler, which saves what the caller left behind.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from cti.agi.errors import AgiError
-from cti.storage.ivr_records import IvrOutcome
-from cti.storage.ticket_lifecycle import TicketKind
-from cti.storage.tickets import time_limits
+from cti.agi.errors import AgiCommandFailed, AgiError
 from ivr import handoff as hv
 from ivr.actions.action import Action
 from ivr.call import IvrCall
+from ivr.digit_entry import EntryEnd, EntryRead, read_entry
 from ivr.handoff import AgentLevel, Handoff, Outcome
 from ivr.menu import (
     ChoiceNode,
@@ -47,10 +45,14 @@ from ivr.menu import (
     TicketFields,
     TicketNode,
 )
-from ivr.prompts import prompt
+from ivr.privacy import private_keys
 from ivr.recorder import PathRecorder
-from ivr.speech import Speech, digits, hours, phrase, play
 from ivr.ticketing import IncompleteTicket, open_ivr_ticket
+from prompts.catalogue import prompt
+from prompts.speech import Play, Speech, digits, hours, phrase, play
+from storage.ivr_records import IvrOutcome
+from storage.ticket_lifecycle import TicketKind
+from storage.tickets import time_limits
 
 DIGITS = "0123456789"
 
@@ -82,11 +84,26 @@ class Transition:
     end: WalkEnd | None = None
 
 
+def _never() -> bool:
+    return False
+
+
 class MenuWalker:
-    def __init__(self, menu: Menu, actions: Mapping[str, Action], recorder: PathRecorder) -> None:
+    """Walks a call through the menu.  ``draining()`` true (the node is shutting down): at the next
+    node the call is handed on to the agent queue (as a fallback, outcome ``transferred``) instead,
+    so it leaves this node within one node's time and another node's ACD takes it."""
+
+    def __init__(
+        self,
+        menu: Menu,
+        actions: Mapping[str, Action],
+        recorder: PathRecorder,
+        draining: Callable[[], bool] = _never,
+    ) -> None:
         self.menu = menu
         self.actions = actions
         self.recorder = recorder
+        self.draining = draining
 
     async def run(self, call: IvrCall) -> WalkEnd:
         menu = self.menu
@@ -97,6 +114,11 @@ class MenuWalker:
         fallback = False
         while True:
             node = menu.nodes[node_id]
+            if self.draining() and not isinstance(node, QueueNode):
+                call.log.info("ivr.handed_on_while_draining", node=node_id)
+                self.recorder.mark("draining")
+                node_id, fallback, counted = menu.agent_for(node).id, True, True
+                continue
             if counted:
                 visits[node_id] += 1
             if visits[node_id] > node.max_visits and not isinstance(node, QueueNode):
@@ -148,7 +170,8 @@ class MenuWalker:
             case ChoiceNode():
                 return await self._choice(node, call)
             case CollectNode():
-                return await self._collect(node, call)
+                async with private_keys(call, node.secret):
+                    return await self._collect(node, call)
             case LookupNode():
                 return await self._lookup(node, call)
             case TicketNode():
@@ -209,54 +232,61 @@ class MenuWalker:
             key = await call.say(play("invalid_choice"))
 
     async def _collect(self, node: CollectNode, call: IvrCall) -> Transition:
-        def shown(entered: str) -> str:
-            return "*" * len(entered) if node.secret else entered
+        def shown(text: str) -> str:
+            return "".join("*" if ch in DIGITS else ch for ch in text) if node.secret else text
 
         keys = ""
         failures = 0
-        key = call.take_pending()
+        pending = call.take_pending()
         while True:
-            if key is None:
-                key = await call.say(self._speech(node.prompts))
-            if key is None:
-                key = await call.channel.wait_for_digit(node.timeout_ms)
-            if key is None:
+            read = await self._read_entry(node, call, pending)
+            pending = None
+            keys += shown(read.keys)
+            if read.end is EntryEnd.BACK:
+                return Transition(nav=Nav.BACK, keys=keys, result="back")
+            if read.end is EntryEnd.RESTART:
+                continue
+            if read.end is EntryEnd.NOTHING:
                 failures += 1
+                if failures > node.retries and node.no_input:
+                    return Transition(target=node.no_input, keys=keys, result="no_input")
                 if failures > node.retries:
                     return Transition(nav=Nav.FALLBACK, keys=keys, result="timeout")
-                key = await call.say(play("no_input"))
+                pending = await call.say(play("no_input"))
                 continue
-            if key == "*":
-                key = None
-                continue
-            if key == "#":
-                return Transition(nav=Nav.BACK, keys=keys + "#", result="back")
-            entered, restart = "", False
-            while key is not None:
-                if node.terminator and key == node.terminator:
-                    break
-                if key == "*":
-                    restart = True
-                    break
-                if key in DIGITS:
-                    entered += key
-                if len(entered) >= node.max_digits:
-                    break
-                key = await call.channel.wait_for_digit(node.inter_digit_ms)
-            keys += shown(entered) + ("*" if restart else "")
-            key = None
-            if restart:
-                continue
+            entered = read.digits
             if entered == "0" and node.min_digits > 1:
                 return Transition(nav=Nav.AGENT, keys=keys, result="agent")
             if len(entered) < node.min_digits:
                 failures += 1
                 if failures > node.retries:
                     return Transition(nav=Nav.FALLBACK, keys=keys, result="invalid")
-                key = await call.say(play("invalid_entry"))
+                pending = await call.say(play("invalid_entry"))
                 continue
             call.variables[node.into] = entered
             return Transition(target=node.next, keys=keys, result="entered")
+
+    async def _read_entry(self, node: CollectNode, call: IvrCall, pending: str | None) -> EntryRead:
+        """The node's prompt, then one GET DATA (:mod:`ivr.digit_entry`): all but the last file of
+        the prompt are played with barge-in, the last is GET DATA's own."""
+        prompt_file = ""
+        if pending is None:
+            speech = self._speech(node.prompts)  # prompt files only (checked when the menu loads)
+            if len(speech) > 1:
+                pending = await call.say(speech[:-1])
+            last = speech[-1]
+            if pending is None and isinstance(last, Play):
+                prompt_file = last.file
+        if pending == "*":  # a restart before any digit: the prompt again
+            return EntryRead(EntryEnd.RESTART, "", "*")
+        try:
+            return await read_entry(
+                call.channel, prompt_file, pending or "", node.max_digits, node.timeout_ms
+            )
+        except AgiCommandFailed:
+            # GET DATA answers -1 when its prompt cannot be played: read without it
+            call.log.warning("ivr.prompt_missing", file=prompt_file, language=call.language.value)
+            return await read_entry(call.channel, "", pending or "", node.max_digits, node.timeout_ms)
 
     async def _lookup(self, node: LookupNode, call: IvrCall) -> Transition:
         action = self.actions.get(node.action)
@@ -290,8 +320,7 @@ class MenuWalker:
         call.ticket = opened
         if fields.kind in (TicketKind.SUGGESTION, TicketKind.FAULT):
             call.served = True  # registered and told the number / time limit: no agent needed
-        assert fields.kind is not None
-        limit = time_limits(fields.kind, fields.category).due
+        limit = time_limits(opened.kind, fields.category).due
         slots = {"ticket": digits(opened.number)}
         if limit is not None:
             slots["hours"] = hours(limit, call.language)
@@ -309,11 +338,7 @@ class MenuWalker:
     async def _queue(self, node: QueueNode, call: IvrCall, fallback: bool) -> Transition:
         caller = call.caller
         level = node.min_level
-        if (
-            node.senior_for_key_customers
-            and caller.needs_senior_for_complaints
-            and level.rank < AgentLevel.SENIOR.rank
-        ):
+        if node.senior_for_key_customers and caller.needs_senior_for_complaints and level < AgentLevel.SENIOR:
             level = AgentLevel.SENIOR
         handoff = Handoff(
             skill=node.skill,

@@ -23,20 +23,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti.agi.errors import AgiError, AgiHangup
 from cti.agi.session import AgiSession
-from cti.settings import IvrSettings
-from cti.storage.customers import Language, Segment, normalise_number
-from cti.storage.ivr_records import IvrOutcome, IvrSession, IvrStep
-from cti.storage.prefectures import is_prefecture_code
 from ivr.actions.action import Action
 from ivr.actions.catalogue import ACTIONS
 from ivr.actions.identification import STORE_ERRORS
 from ivr.call import CallChannel, IvrCall
 from ivr.caller import CallerProfile
 from ivr.engine import MenuWalker
-from ivr.handoff import AgentLevel, Handoff
+from ivr.handoff import AgentLevel, Handoff, Segment
 from ivr.menu import Menu
+from ivr.privacy import RecordingPrivacy
 from ivr.recorder import PathRecorder
+from ivr.row_writer import CloseRecord, IvrRowWriter, Known, OpenRecord, RowsNotKept, StepRow
+from ivr.settings import IvrSettings
 from ivr.ticketing import save_abandoned_draft
+from orders.service import OrderService
+from prompts.language import Language
+from storage.customers import normalise_number
+from storage.ivr_records import IvrOutcome, IvrSession
+from storage.prefectures import is_prefecture_code
 
 log = structlog.get_logger(__name__)
 
@@ -55,13 +59,32 @@ def build_ivr_handler(
     menu: Menu,
     settings: IvrSettings,
     *,
+    orders: OrderService | None = None,
     actions: Mapping[str, Action] = ACTIONS,
     clock: Clock = _utc_now,
+    privacy: RecordingPrivacy | None = None,
+    draining: Callable[[], bool] = lambda: False,
+    rows: IvrRowWriter | None = None,
 ) -> Handler:
-    """The handler to register for the ``ivr`` FastAGI route."""
+    """The handler to register for the ``ivr`` FastAGI route (``orders``: service orders and
+    lost-phone suspensions; without it those menus hand the caller to an agent); ``privacy``
+    pauses a running recording around secret keys (:mod:`ivr.privacy`); ``rows`` writes the calls'
+    records and tickets behind, in batches, and keeps them while the database is away
+    (:mod:`ivr.row_writer`; without it each is written while the caller waits)."""
 
     async def handle(session: AgiSession) -> None:
-        await run_ivr(session, session_factory, menu, settings, actions=actions, clock=clock)
+        await run_ivr(
+            session,
+            session_factory,
+            menu,
+            settings,
+            orders=orders,
+            actions=actions,
+            clock=clock,
+            privacy=privacy,
+            draining=draining,
+            rows=rows,
+        )
 
     return handle
 
@@ -72,8 +95,12 @@ async def run_ivr(
     menu: Menu,
     settings: IvrSettings,
     *,
+    orders: OrderService | None = None,
     actions: Mapping[str, Action] = ACTIONS,
     clock: Clock = _utc_now,
+    privacy: RecordingPrivacy | None = None,
+    draining: Callable[[], bool] = lambda: False,
+    rows: IvrRowWriter | None = None,
 ) -> IvrOutcome:
     """Serve one call; returns the IVR outcome written to its record."""
     env = channel.env
@@ -91,7 +118,10 @@ async def run_ivr(
         clock=clock,
         caller=CallerProfile.unknown(normalise_number(env.callerid), prefecture),
         language=language,
+        orders=orders,
         log=log.bind(uniqueid=env.uniqueid, channel=env.channel),
+        privacy=privacy,
+        rows=rows,
     )
     recorder = PathRecorder(clock)
     call.ivr_session_id = await _open_record(call, menu)
@@ -99,7 +129,7 @@ async def run_ivr(
     skill: str | None = None
     try:
         await channel.answer()
-        end = await MenuWalker(menu, actions, recorder).run(call)
+        end = await MenuWalker(menu, actions, recorder, draining).run(call)
         outcome = end.outcome
         skill = end.handoff.skill if end.handoff else None
     except AgiHangup:
@@ -146,6 +176,25 @@ async def _save_draft(call: IvrCall) -> None:
 
 async def _open_record(call: IvrCall, menu: Menu) -> int | None:
     env = call.channel.env
+    reserved = call.rows.session_ids.take() if call.rows is not None else None
+    if call.rows is not None and reserved is not None:
+        opening = OpenRecord(
+            id=reserved,
+            uniqueid=env.uniqueid,
+            channel=env.channel[:128],
+            caller_number=(call.caller.number or env.callerid)[:32],
+            prefecture=call.caller.prefecture,
+            segment=Segment.NORMAL.value,
+            language=call.language.value,
+            menu=menu.name,
+            started_at=call.clock(),
+        )
+        try:
+            call.rows.keep(opening)  # written behind: the caller is answered without waiting for it
+        except RowsNotKept as exc:
+            call.log.error("ivr.record_not_opened", error=repr(exc))
+            return None
+        return reserved
     try:
         async with call.sessions() as db:
             row = IvrSession(
@@ -171,22 +220,31 @@ async def _close_record(
 ) -> None:
     if call.ivr_session_id is None:
         return
+    closing = _closing(call, recorder, outcome, skill)
+    if call.rows is not None:
+        call.rows.keep(closing)
+        return
     async with call.sessions() as db:
-        row = await db.get(IvrSession, call.ivr_session_id)
-        if row is None:
-            return
-        row.ended_at = call.clock()
-        row.outcome = outcome
-        row.path = recorder.path
-        row.skill = skill
-        row.customer_id = call.caller.customer_id
-        row.prefecture = call.caller.prefecture
-        row.segment = call.caller.segment.value
-        row.language = call.language.value
-        row.ticket_id = call.ticket.id if call.ticket else None
-        db.add_all(
-            IvrStep(
-                session_id=row.id,
+        await closing.apply(db, await Known.read(db, [closing]))
+        await db.commit()
+
+
+def _closing(call: IvrCall, recorder: PathRecorder, outcome: IvrOutcome, skill: str | None) -> CloseRecord:
+    if call.ivr_session_id is None:
+        raise ValueError("no IVR record to close")
+    return CloseRecord(
+        id=call.ivr_session_id,
+        ended_at=call.clock(),
+        outcome=outcome,
+        path=recorder.path,
+        skill=skill,
+        customer_id=call.caller.customer_id,
+        prefecture=call.caller.prefecture,
+        segment=call.caller.segment.value,
+        language=call.language.value,
+        ticket_id=call.ticket.id if call.ticket else None,
+        steps=tuple(
+            StepRow(
                 seq=step.seq,
                 node=step.node,
                 node_type=step.node_type,
@@ -197,8 +255,8 @@ async def _close_record(
                 duration_ms=step.duration_ms,
             )
             for step in recorder.steps
-        )
-        await db.commit()
+        ),
+    )
 
 
 async def _hand_to_agent_anyway(call: IvrCall, menu: Menu, recorder: PathRecorder) -> str | None:

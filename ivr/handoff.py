@@ -12,11 +12,14 @@ HOTLINE_LANGUAGE     zh | en
 HOTLINE_SEGMENT      normal | vip | private_line
 HOTLINE_PRIORITY     integer, higher first
 HOTLINE_CUSTOMER_ID  the customer's id in the store, empty when the caller is unknown
-HOTLINE_PREFECTURE   prefecture code (see :mod:`cti.storage.prefectures`)
+HOTLINE_PREFECTURE   prefecture code (see :mod:`storage.prefectures`)
 HOTLINE_TICKET_ID    the ticket opened in the IVR (its numeric ticket number), may be empty
 HOTLINE_IVR_PATH     compact path through the menus, e.g. ``main>3>billing_dispute>tariff``
-HOTLINE_IVR_SESSION  id of the IVR record (:class:`cti.storage.ivr_records.IvrSession`)
+HOTLINE_IVR_SESSION  id of the IVR record (:class:`storage.ivr_records.IvrSession`)
 ===================  ===========================================================================
+
+``HOTLINE_DIAL`` (not read by the ACD): a phone the dialplan rings first — a VIP's account
+manager — before it sends the caller to ``[acd-wait]`` with the hand-off above.
 """
 
 from __future__ import annotations
@@ -26,7 +29,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
-from cti.storage.customers import Language, Segment
+from acd.model import AgentLevel, Segment
+from prompts.language import Language
+
+# The hand-off contract between the IVR and the ACD: the ACD's own enums (the only place the IVR
+# reaches the ACD), the variables and their meanings.
+__all__ = ["DIAL", "VARIABLES", "AgentLevel", "Handoff", "HandoffError", "Language", "Outcome", "Segment"]
 
 OUTCOME = "HOTLINE_OUTCOME"
 SKILL = "HOTLINE_SKILL"
@@ -39,6 +47,7 @@ PREFECTURE = "HOTLINE_PREFECTURE"
 TICKET_ID = "HOTLINE_TICKET_ID"
 IVR_PATH = "HOTLINE_IVR_PATH"
 IVR_SESSION = "HOTLINE_IVR_SESSION"
+DIAL = "HOTLINE_DIAL"
 
 VARIABLES: tuple[str, ...] = (
     OUTCOME, SKILL, MIN_LEVEL, LANGUAGE, SEGMENT, PRIORITY, CUSTOMER_ID, PREFECTURE, TICKET_ID, IVR_PATH,
@@ -54,16 +63,6 @@ class Outcome(StrEnum):
     QUEUE = "queue"
     SELFSERVED = "selfserved"
     HANGUP = "hangup"
-
-
-class AgentLevel(StrEnum):
-    JUNIOR = "junior"
-    SENIOR = "senior"
-    MANAGER = "manager"
-
-    @property
-    def rank(self) -> int:
-        return (AgentLevel.JUNIOR, AgentLevel.SENIOR, AgentLevel.MANAGER).index(self)
 
 
 class HandoffError(ValueError):
@@ -94,7 +93,7 @@ class Handoff:
         return {
             OUTCOME: Outcome.QUEUE.value,
             SKILL: self.skill,
-            MIN_LEVEL: self.min_level.value,
+            MIN_LEVEL: self.min_level.label,
             LANGUAGE: self.language.value,
             SEGMENT: self.segment.value,
             PRIORITY: str(self.priority),
@@ -126,13 +125,21 @@ class Handoff:
                 allowed = ", ".join(m.value for m in enum)
                 raise HandoffError(f"{name}: {value!r} is not one of {allowed}") from None
 
+        def level() -> AgentLevel:
+            value = get(MIN_LEVEL)
+            for candidate in AgentLevel:
+                if candidate.label == value:
+                    return candidate
+            allowed = ", ".join(lv.label for lv in AgentLevel)
+            raise HandoffError(f"{MIN_LEVEL}: {value!r} is not one of {allowed}")
+
         try:
             priority = int(get(PRIORITY))
         except ValueError:
             raise HandoffError(f"{PRIORITY}: {variables.get(PRIORITY)!r} is not an integer") from None
         return cls(
             skill=get(SKILL),
-            min_level=choice(MIN_LEVEL, AgentLevel),
+            min_level=level(),
             language=choice(LANGUAGE, Language),
             segment=choice(SEGMENT, Segment),
             priority=priority,

@@ -29,10 +29,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cti.storage.customers import Segment
-from cti.storage.ticket_lifecycle import Severity, TicketKind
-from ivr.handoff import AgentLevel
-from ivr.prompts import Prompt
+from ivr.handoff import AgentLevel, Segment
+from prompts.catalogue import Prompt
+from storage.ticket_lifecycle import Severity, TicketKind
 
 RESERVED_KEYS = frozenset("0*#")
 NODE_TYPES = ("prompt", "collect", "choice", "lookup", "ticket", "queue", "goto", "hangup")
@@ -106,6 +105,7 @@ class CollectNode(NodeBase):
     inter_digit_ms: int
     retries: int
     secret: bool
+    no_input: str | None = None  # where to go when retries run out without input (default: an agent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +186,8 @@ class Menu:
         match node:
             case PromptNode() | CollectNode() | TicketNode():
                 out.append(("next", node.next))
+                if isinstance(node, CollectNode) and node.no_input:
+                    out.append(("no input", node.no_input))
             case ChoiceNode():
                 out += [(key, opt.next) for key, opt in sorted(node.options.items())]
                 if node.repeat:

@@ -12,8 +12,7 @@ from typing import Any
 
 import yaml
 
-from cti.storage.customers import Segment
-from ivr.handoff import AgentLevel
+from ivr.handoff import AgentLevel, Segment
 from ivr.menu import (
     NODE_TYPES,
     OPTION_KEYS,
@@ -52,6 +51,8 @@ def load_menu(path: str | Path, vocabulary: MenuVocabulary) -> Menu:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise MenuError(source, [f"cannot read the file: {exc.strerror or exc}"]) from exc
+    except UnicodeDecodeError as exc:
+        raise MenuError(source, [f"not UTF-8 text (byte {exc.start}): {exc.reason}"]) from exc
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -150,7 +151,7 @@ def _node(r: NodeReader, defaults: Defaults, vocabulary: MenuVocabulary) -> Node
                     "inter_digit_ms", default=defaults.inter_digit_ms, low=500, high=30_000
                 ),
                 retries=r.integer("retries", default=defaults.retries, low=0, high=9),
-                secret=r.boolean("secret", default=False),
+                secret=r.boolean("secret", default=False), no_input=r.optional_string("no_input"),
             )  # fmt: skip
         case "choice":
             return ChoiceNode(
@@ -167,13 +168,13 @@ def _node(r: NodeReader, defaults: Defaults, vocabulary: MenuVocabulary) -> Node
                 **base, fields=fields, prompts=prompts or ("ticket_number",), next=r.string("next")
             )
         case "queue":
-            level = r.string("min_level", default=AgentLevel.JUNIOR.value)
-            if level not in {lv.value for lv in AgentLevel}:
+            level = r.string("min_level", default=AgentLevel.JUNIOR.label)
+            if level not in {lv.label for lv in AgentLevel}:
                 r.problem("min_level", f"unknown level {level!r} (use junior, senior or manager)")
-                level = AgentLevel.JUNIOR.value
+                level = AgentLevel.JUNIOR.label
             return QueueNode(
                 **base, prompts=prompts or ("transfer_agent",), skill=r.string("skill"),
-                min_level=AgentLevel(level),
+                min_level=AgentLevel.parse(level),
                 senior_for_key_customers=r.boolean("senior_for_key_customers", default=False),
                 priority=r.integer("priority", default=0, low=-100, high=100),
             )  # fmt: skip
@@ -271,6 +272,8 @@ def _check_references(menu: Menu, problems: Problems) -> None:
 
 
 def _field_of(node: Node, how: str) -> str:
+    if isinstance(node, CollectNode) and how == "no input":
+        return "no_input"
     if isinstance(node, ChoiceNode):
         return {"*": "repeat", "no input": "no_input", "0": "agent"}.get(how, f"options.{how}")
     if isinstance(node, LookupNode):

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from cti.storage import complaint_categories, fault_categories
-from cti.storage.customers import Language
-from cti.storage.ticket_lifecycle import Severity, TicketKind
+from prompts.language import Language
+from storage import complaint_categories, fault_categories
+from storage.ticket_lifecycle import Severity, TicketKind
 
 if TYPE_CHECKING:
     from ivr.menu import MenuVocabulary, TicketFields

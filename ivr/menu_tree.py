@@ -37,7 +37,7 @@ def describe(node: Node) -> str:
             return f"ticket {what}"
         case QueueNode():
             senior = ", senior for VIP/important/private-line" if node.senior_for_key_customers else ""
-            return f"queue skill={node.skill} level>={node.min_level.value}{senior}"
+            return f"queue skill={node.skill} level>={node.min_level.label}{senior}"
         case GotoNode():
             return "goto"
         case HangupNode():

@@ -4,10 +4,12 @@ said is lost."""
 
 from __future__ import annotations
 
-from cti.storage.ticket_lifecycle import Severity, TicketStatus
-from cti.storage.tickets import NewTicket, open_ticket
 from ivr.call import IvrCall, OpenedTicket
 from ivr.menu import TicketFields
+from ivr.row_writer import OpenTicket
+from storage.ticket_lifecycle import Severity, TicketStatus
+from storage.ticket_numbers import ticket_number_for
+from storage.tickets import NewTicket, open_ticket, time_limits
 
 
 class IncompleteTicket(ValueError):
@@ -32,12 +34,20 @@ async def open_ivr_ticket(
         ivr_session_id=call.ivr_session_id,
         status=status,
     )
-    async with call.sessions() as db:
-        ticket = await open_ticket(db, new, call.clock())
-        await db.commit()
-    assert ticket.number is not None
-    opened = OpenedTicket(ticket.id, ticket.number, ticket.kind.value, ticket.category)
-    call.log.info("ivr.ticket_opened", ticket=ticket.number, kind=ticket.kind.value, status=status.value)
+    reserved = call.rows.ticket_ids.take() if call.rows is not None else None
+    if call.rows is not None and reserved is not None:
+        # numbered now from a reserved id and written behind (with the database away, when it returns)
+        time_limits(new.kind, new.category)  # an unknown category fails here, not in the buffer
+        call.rows.keep(OpenTicket(reserved, new, call.clock()))
+        opened = OpenedTicket(reserved, ticket_number_for(reserved), new.kind, new.category)
+    else:
+        async with call.sessions() as db:
+            ticket = await open_ticket(db, new, call.clock())
+            await db.commit()
+        if ticket.number is None:
+            raise ValueError("open_ticket left the ticket without a number")
+        opened = OpenedTicket(ticket.id, ticket.number, ticket.kind, ticket.category)
+    call.log.info("ivr.ticket_opened", ticket=opened.number, kind=opened.kind.value, status=status.value)
     return opened
 
 

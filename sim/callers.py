@@ -96,6 +96,7 @@ class Caller:
         self.record: CallerRecord | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.done = asyncio.Event()
+        self.ended_hooks: list[Callable[[Caller], None]] = []  # run once, when the call has ended
         self._pressing = False
 
     def place(self) -> Channel:
@@ -178,7 +179,12 @@ class Caller:
         for task in self._tasks:
             if task is not asyncio.current_task():
                 task.cancel()
+        self._tasks.clear()  # a cancelled timer would keep its frames (through its exception) alive
+        if self.done.is_set():
+            return
         self.done.set()
+        for hook in self.ended_hooks:
+            hook(self)
 
     def on_answer(self, chan: Channel) -> None:
         return None

@@ -5,6 +5,8 @@ PBX's event bus, with Asterisk's snapshot fields.  Everything that waits on a ch
 (playing a file, waiting for a digit, ``Wait()``) goes through :meth:`Channel.wait`, which
 returns early on a DTMF digit the caller accepts, on hang-up and on an asynchronous goto
 (AMI ``Redirect``), exactly the three things that interrupt an application in Asterisk.
+What the caller hears is :mod:`sim.playback`'s; how the FastAGI client sees a channel,
+:mod:`sim.apps.agi_channel`'s.
 """
 
 from __future__ import annotations
@@ -16,9 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sim.agi.port import ChannelHungUp, PlaybackOutcome, SoundMissing
 from sim.events import STATE_DESC, Headers
-from sim.media import digit_files
 
 if TYPE_CHECKING:
     from sim.bridge import Bridge
@@ -362,101 +362,3 @@ class Channel:
     @property
     def is_up(self) -> bool:
         return self.state == AST_STATE_UP
-
-    # ------------------------------------------------------------------ media (AGI port)
-    async def answer(self) -> None:
-        if self.hungup:
-            raise ChannelHungUp(self.name)
-        await self.pbx.answer(self)
-
-    async def play(self, filename: str, escape_digits: str) -> PlaybackOutcome:
-        if self.hungup:
-            raise ChannelHungUp(self.name)
-        duration = self.pbx.media.duration(filename, self.language)
-        if duration is None:
-            return PlaybackOutcome(found=False, digit=None, endpos=0)
-        item = HeardItem("file", filename, self.pbx.clock.now())
-        self.heard.append(item)
-        self.pbx.notify_media(self, "file", filename, escape_digits)
-        started = self.pbx.clock.elapsed()
-        wake = await self.wait(duration, escape_digits)
-        if wake.reason is WakeReason.HANGUP:
-            raise ChannelHungUp(self.name)
-        played = min(duration, self.pbx.clock.elapsed() - started)
-        endpos = round(played * 8000)
-        if wake.reason is WakeReason.DIGIT:
-            item.interrupted_by = wake.digit
-            return PlaybackOutcome(found=True, digit=wake.digit, endpos=endpos)
-        return PlaybackOutcome(found=True, digit=None, endpos=round(duration * 8000))
-
-    async def wait_for_digit(self, timeout_ms: int) -> str | None:
-        if self.hungup:
-            raise ChannelHungUp(self.name)
-        self.pbx.notify_media(self, "wait", "", "0123456789*#ABCD")
-        seconds = None if timeout_ms < 0 else timeout_ms / 1000.0
-        wake = await self.wait(seconds, "0123456789*#ABCD")
-        if wake.reason is WakeReason.HANGUP:
-            raise ChannelHungUp(self.name)
-        return wake.digit if wake.reason is WakeReason.DIGIT else None
-
-    async def say_digits(self, digits: str, escape_digits: str) -> str | None:
-        for name in digit_files(digits):
-            outcome = await self.play(name, escape_digits)  # a missing file is skipped
-            if outcome.digit is not None:
-                return outcome.digit
-        return None
-
-    async def say_number(self, number: int, escape_digits: str, gender: str | None) -> str | None:
-        """SAY NUMBER: Chinese skips a missing sound (``ast_say_number_full_zh`` ignores
-        ``ast_streamfile`` failing); English stops at it and fails (``say_filenames``)."""
-        try:
-            files = self.pbx.media.number_files(number, self.language)
-        except ValueError as exc:
-            raise SoundMissing(str(exc)) from None
-        skip_missing = self.language[:2].lower() == "zh"
-        for name in files:
-            outcome = await self.play(name, escape_digits)
-            if not outcome.found and not skip_missing:
-                raise SoundMissing(name)
-            if outcome.digit is not None:
-                return outcome.digit
-        return None
-
-    async def exec_application(self, app: str, data: str) -> int:
-        return await self.pbx.exec_app(self, app, data)
-
-    async def set_music(self, on: bool, moh_class: str | None) -> None:
-        if on:
-            self.pbx.start_moh(self, moh_class or "default")
-        else:
-            self.pbx.stop_moh(self)
-
-    async def hangup(self, cause: int = 16) -> None:
-        """AGI ``HANGUP``: ``ast_softhangup(chan, AST_SOFTHANGUP_EXPLICIT)``; the cause is left as it is."""
-        if not self.hungup:
-            self.pbx.soft_hangup_event(self, 32)
-
-    def publish_agi_exec(
-        self,
-        *,
-        start: bool,
-        command_id: int,
-        command: str,
-        result_code: int | None = None,
-        result: str | None = None,
-    ) -> None:
-        extra: Headers = [("CommandId", str(command_id)), ("Command", command)]
-        if start:
-            self.publish("AGIExecStart", extra, privilege="agi")
-        else:
-            extra += [("ResultCode", str(result_code)), ("Result", result or "")]
-            self.publish("AGIExecEnd", extra, privilege="agi")
-
-    # properties the AGI port wants as read-only names
-    @property
-    def callerid_num(self) -> str | None:
-        return self.caller_num
-
-    @property
-    def callerid_name(self) -> str | None:
-        return self.caller_name

@@ -30,6 +30,7 @@ from sim.phones import Phone, PhoneProfile
 from sim.queue_config import load_queues
 from sim.queue_module import install_queues
 from sim.scenario import Scenario, call_plan, load_scenario
+from sim.settings import SimSettings
 
 log = structlog.get_logger(__name__)
 
@@ -54,6 +55,18 @@ class SimulatorConfig:
     uniqueid_start: int = 1
     channel_sequence_start: int = 1
     queues: Path | None = None  # queues.conf; None: the one beside the dialplan
+    # keep every ended caller in ``Simulator.callers`` and every ended call in its phone's ``calls``
+    # (tests look back at them); a long run (the soak) lets them go and reads ``Simulator.ended``
+    keep_ended_calls: bool = True
+
+
+@dataclass
+class EndedCalls:
+    """The scripted calls that have ended, counted (kept whether or not the callers are)."""
+
+    count: int = 0
+    answered: int = 0  # an agent (or a phone) answered
+    abandoned: int = 0  # the caller's patience ran out before that
 
 
 class Simulator:
@@ -74,6 +87,8 @@ class Simulator:
         self.ami = AmiServer(self.pbx, c.users, host=c.host, port=c.ami_port)
         self.phones: dict[str, Phone] = {}
         self.callers: list[Caller] = []
+        self.placed = 0
+        self.ended = EndedCalls()
         self.rng = random.Random(c.seed)
 
     @property
@@ -99,49 +114,62 @@ class Simulator:
 
     # -- phones and callers ----------------------------------------------------------------
     def add_phone(self, profile: PhoneProfile) -> Phone:
-        phone = Phone(self.pbx, profile, random.Random(f"{self.config.seed}/phone/{profile.extension}"))
+        rng = random.Random(f"{self.config.seed}/phone/{profile.extension}")
+        phone = Phone(self.pbx, profile, rng, keep_ended=self.config.keep_ended_calls)
         self.phones[profile.extension] = phone
         self.pbx.endpoints[phone.endpoint] = phone
         return phone
 
     def call(self, script: CallerScript) -> Caller:
-        caller = Caller(self.pbx, script, random.Random(f"{self.config.seed}/caller/{len(self.callers)}"))
+        caller = Caller(self.pbx, script, random.Random(f"{self.config.seed}/caller/{self.placed}"))
+        self.placed += 1
         self.callers.append(caller)
+        caller.ended_hooks.append(self._caller_ended)
         caller.place()
         return caller
+
+    def _caller_ended(self, caller: Caller) -> None:
+        record = caller.record
+        self.ended.count += 1
+        if record is not None and record.connected_at is not None:
+            self.ended.answered += 1
+        if record is not None and record.abandoned:
+            self.ended.abandoned += 1
+        if not self.config.keep_ended_calls:
+            self.callers.remove(caller)
 
     def load(self, scenario: Scenario) -> None:
         for profile in scenario.phones:
             self.add_phone(profile)
 
     async def run_traffic(self, scenario: Scenario, *, progress: bool = False) -> list[Caller]:
-        """Place every call of the scenario's plan at its time; return when all have ended."""
+        """Place every call of the scenario's plan at its time; return when all have ended (the
+        callers, or none when the simulator keeps no ended calls)."""
         placed: list[Caller] = []
+        pending: set[Caller] = set()
         start = self.clock.elapsed()
         plan = call_plan(scenario)
         for i, planned in enumerate(plan, 1):
             delay = planned.at_s - (self.clock.elapsed() - start)
             if delay > 0:
                 await self.clock.sleep(delay)
-            placed.append(self.call(planned.script))
+            caller = self.call(planned.script)
+            if not caller.done.is_set():
+                pending.add(caller)
+                caller.ended_hooks.append(pending.discard)
+            if self.config.keep_ended_calls:
+                placed.append(caller)
             if progress:
                 print(f"\r[sim] call {i}/{len(plan)} at t={planned.at_s:7.1f}s", end="", file=sys.stderr)
         if progress:
             print(file=sys.stderr)
-        for caller in placed:
-            await caller.done.wait()
+        while pending:
+            await next(iter(pending)).done.wait()
         return placed
 
 
-def run_from_args(args: argparse.Namespace) -> int:
-    from cti.settings import SettingsError, load_settings
-
-    try:
-        settings = load_settings(args.config) if getattr(args, "config", None) else load_settings()
-    except SettingsError as exc:
-        print(f"hotline sim: {exc}", file=sys.stderr)
-        return 2
-    sim_settings = settings.sim
+def run_from_args(args: argparse.Namespace, sim_settings: SimSettings) -> int:
+    """``hotline sim``: the command line's options over the ``[sim]`` settings."""
     scenario = None
     scenario_path = args.scenario or sim_settings.scenario
     if scenario_path:
@@ -156,19 +184,22 @@ def run_from_args(args: argparse.Namespace) -> int:
     dialplan = Path(args.dialplan) if args.dialplan else _resolve(sim_settings.dialplan)
     config = SimulatorConfig(
         dialplan=dialplan,
+        host=args.ami_host or sim_settings.ami_host,
         ami_port=args.ami_port,
         users=[AmiUser.build(user, secret)],
         speed=speed,
         sounds=[Path(args.sounds) if args.sounds else _resolve(sim_settings.sounds_dir)],
-        spool_dir=_resolve(sim_settings.recordings_dir).parent / "spool",
+        spool_dir=_spool_dir(args, sim_settings),
         agi=args.agi,
         # the dialplan's own URL names the first server; --agi spreads calls over all of them
         globals={"HOTLINE_AGI": f"agi://{args.agi.split(',')[0].strip()}"} if args.agi else {},
         queues=Path(args.queues) if args.queues else None,
         seed=scenario.seed if scenario else 0,
+        uniqueid_start=args.uniqueid_start,
+        channel_sequence_start=args.channel_sequence_start,
     )
     try:
-        return asyncio.run(_serve(config, scenario))
+        return asyncio.run(_serve(config, scenario, challenges=list(args.challenge or [])))
     except KeyboardInterrupt:
         return 130
     except (OSError, ValueError) as exc:
@@ -176,17 +207,26 @@ def run_from_args(args: argparse.Namespace) -> int:
         return 1
 
 
+def _spool_dir(args: argparse.Namespace, sim_settings: SimSettings) -> Path:
+    if args.spool:
+        return Path(args.spool)
+    if sim_settings.spool_dir is not None:
+        return sim_settings.spool_dir
+    return _resolve(sim_settings.recordings_dir).parent / "spool"
+
+
 def _resolve(p: Path) -> Path:
     return p if p.is_absolute() else (Path.cwd() / p if (Path.cwd() / p).exists() else REPO / p)
 
 
-async def _serve(config: SimulatorConfig, scenario: Scenario | None) -> int:
+async def _serve(config: SimulatorConfig, scenario: Scenario | None, challenges: list[str]) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     async with Simulator(config) as sim:
+        sim.ami.preset_challenges = challenges
         print(
             f"hotline sim: AMI on {config.host}:{sim.ami_port} (user {config.users[0].username})", flush=True
         )

@@ -38,6 +38,8 @@ class OriginateRequest:
     account: str = ""
     action_id: str | None = None
     is_async: bool = False
+    channel_id: str | None = None  # the uniqueid of the channel made (the ;1 half of a Local)
+    other_channel_id: str | None = None  # the ;2 half's
 
 
 @dataclass
@@ -84,7 +86,11 @@ async def originate(
     )
     leg: OutboundLeg | None = None
     try:
-        leg = create_leg(pbx, req.channel, party, variables=req.variables, from_dial=False)
+        pbx.ids.preset(req.channel_id, req.other_channel_id)
+        try:
+            leg = create_leg(pbx, req.channel, party, variables=req.variables, from_dial=False)
+        finally:
+            pbx.ids.preset()
     except DialError as err:
         result = OriginateResult(err.status, None, None)
         _finish(pbx, req, result, None, on_placed)
@@ -113,6 +119,8 @@ async def originate(
     except TimeoutError:
         leg.resolve("NOANSWER")
         status = "NOANSWER"
+        # Asterisk hangs the unanswered channel up with 19 "User alerting, no answer" (both legs)
+        chan.hangupcause = chan.hangupcause or 19
     if status != "ANSWER":
         if chan.cdr is not None:
             chan.cdr.disposition = {"BUSY": "BUSY", "CONGESTION": "FAILED"}.get(status, "NO ANSWER")

@@ -50,10 +50,13 @@ class PhoneCall:
 
 
 class Phone:
-    def __init__(self, pbx: Pbx, profile: PhoneProfile, rng: random.Random) -> None:
+    def __init__(
+        self, pbx: Pbx, profile: PhoneProfile, rng: random.Random, *, keep_ended: bool = True
+    ) -> None:
         self.pbx = pbx
         self.profile = profile
         self.rng = rng
+        self.keep_ended = keep_ended  # keep ended calls in ``calls`` (tests look back at them)
         self.calls: list[PhoneCall] = []
         self.current: PhoneCall | None = None
         self.ring_task: asyncio.Task[None] | None = None
@@ -120,6 +123,8 @@ class Phone:
         if call is None:
             return
         call.ended_at = self.pbx.clock.now()
+        if not self.keep_ended:
+            self.calls.remove(call)
         if self.current is call:
             self.current = None
             for task in (self.ring_task, self.talk_task):

@@ -98,6 +98,37 @@ local function may_take(agent_level, call_level, keep_free)
   return free - 1 >= (keep_free[tostring(agent_level)] or 0)
 end
 
+-- the waiting call an agent of agent_level would take (acd/routing.py choose_entry): the best head
+-- of the queues it serves, qkeys (JSON [[level, key], ...], own level first); nil if none
+local function best_entry(agent_level, qkeys, conserve, keep_free)
+  local best_id, best_level, best_score
+  for _, pair in ipairs(cjson.decode(qkeys)) do
+    local level, key = pair[1], pair[2]
+    -- when conserving, a level that offered a call ends the search
+    if conserve and best_id ~= nil and level < best_level then
+      break
+    end
+    local head = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    if head[1] and may_take(agent_level, level, keep_free) then
+      local score = tonumber(head[2])
+      local better
+      if best_id == nil then
+        better = true
+      elseif conserve and level ~= best_level then
+        better = level > best_level
+      elseif score ~= best_score then
+        better = score < best_score
+      else
+        better = before(head[1], best_id)
+      end
+      if better then
+        best_id, best_level, best_score = head[1], level, score
+      end
+    end
+  end
+  return best_id
+end
+
 -- reserve agent aid for waiting call cid: the 'reserve' transition of acd/agent_state.py
 local function reserve(cid, aid, now, ring_timeout)
   local akey = P .. ':agent:' .. aid
@@ -112,8 +143,8 @@ local function reserve(cid, aid, now, ring_timeout)
   local version = tonumber(redis.call('HGET', ckey, 'version')) + 1
   redis.call('HSET', ckey, 'phase', 'offered', 'version', string.format('%d', version), 'since', fmt(t),
     'agent', aid, 'deadline', '', 'key', '')
-  local c = redis.call('HMGET', ckey, 'entry', 'version', 'score', 'since')
+  local c = redis.call('HMGET', ckey, 'entry', 'version', 'score', 'since', 'step')
   local s = redis.call('HMGET', akey, 'profile', 'state', 'since', 'version', 'entry', 'reason', 'pending', 'idle',
     'deadline', 'node')
-  return { c[1], c[2], c[3], c[4], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10] }
+  return { c[1], c[2], c[3], c[4], c[5], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10] }
 end

@@ -1,4 +1,5 @@
--- Reserve the best available agent for one waiting call (acd/routing.py choose_agent), atomically.
+-- Reserve the best available agent for one waiting call (acd/routing.py choose_agent), atomically,
+-- for the best call that agent may take (choose_entry): this call, or a better-placed one.
 -- ARGV[2] call id, ARGV[3] now, ARGV[4] ring timeout (s), ARGV[5] '1' to conserve higher levels,
 -- ARGV[6] JSON {"<level>": keep_free}.  Returns the reservation (see common.lua reserve) or nil.
 local cid, now, ring = ARGV[2], ARGV[3], ARGV[4]
@@ -49,4 +50,8 @@ end
 if best_id == nil then
   return nil
 end
-return reserve(cid, best_id, now, ring)
+-- the agent takes the best call it may take: this one, unless a better-placed one waits for it
+-- (the agent has just become available and its own decision has not run yet)
+local ag = redis.call('HMGET', P .. ':agent:' .. best_id, 'level', 'qkeys')
+local entry = best_entry(tonumber(ag[1]), ag[2], conserve, keep_free) or cid
+return reserve(entry, best_id, now, ring)

@@ -11,7 +11,10 @@ from collections.abc import Sequence
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
-__all__ = ["KNOWN_COMMANDS", "AgiMetrics", "agi_metrics", "command_label"]
+__all__ = ["KNOWN_COMMANDS", "THINK_BUCKETS", "AgiMetrics", "agi_metrics", "command_label"]
+
+THINK_BUCKETS = (0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2,
+                 0.3, 0.5, 1, 2, 5)  # fmt: skip
 
 # res_agi.c's command names; anything else is labelled OTHER to keep label values bounded.
 KNOWN_COMMANDS: frozenset[str] = frozenset(
@@ -93,6 +96,14 @@ class AgiMetrics:
             "Time from sending an AGI command to its reply",
             ["command"],
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+            registry=registry,
+        )
+        # the handler's own time per step (the IVR's thinking, its database and the event loop):
+        # what a caller hears as dead air between one prompt and the next
+        self.think_seconds = Histogram(
+            "hotline_agi_think_seconds",
+            "Time from an AGI reply to the session's next command",
+            buckets=THINK_BUCKETS,
             registry=registry,
         )
         self.errors = Counter(

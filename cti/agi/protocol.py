@@ -27,6 +27,7 @@ from cti.agi.environment import (
     parse_environment,
 )
 from cti.agi.errors import AgiProtocolError
+from cti.wire_text import unsafe_character
 
 __all__ = [
     "DEAD_CHANNEL",
@@ -261,17 +262,17 @@ def _quote(word: str) -> str:
 def format_command(*words: str) -> bytes:
     """One command line (LF-terminated) that ``parse_args`` splits back into ``words``.
 
-    Raises :class:`AgiProtocolError` for what one AGI line cannot carry: CR, LF or NUL in a
-    word, more than 127 words, or more than 8191 bytes (Asterisk would run the rest as a
-    second command).
+    Raises :class:`AgiProtocolError` for what one AGI line cannot carry: CR, LF, NUL or another
+    control character in a word (:func:`cti.wire_text.unsafe_character`, the rule AMI follows),
+    more than 127 words, or more than 8191 bytes (Asterisk would run the rest as a second command).
     """
     if not words:
         raise AgiProtocolError("empty command")
     if len(words) > MAX_ARGS - 1:
         raise AgiProtocolError(f"more than {MAX_ARGS - 1} words in one AGI command")
     for word in words:
-        if "\n" in word or "\r" in word or "\0" in word:
-            raise AgiProtocolError(f"AGI cannot carry CR, LF or NUL in a word: {word[:100]!r}")
+        if unsafe_character(word) is not None:
+            raise AgiProtocolError(f"AGI cannot carry a control character in a word: {word[:100]!r}")
     line = " ".join(_quote(w) for w in words).encode("utf-8")
     if len(line) > MAX_COMMAND_BYTES:
         raise AgiProtocolError(f"AGI command longer than {MAX_COMMAND_BYTES} bytes")

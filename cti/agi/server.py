@@ -12,6 +12,12 @@ call ends with ``AGISTATUS=FAILURE`` (we send the ``failure`` line res_agi.c und
 the dialplan can fall back, e.g. to a queue); an unknown script or a full server gets a
 ``VERBOSE`` line naming the reason, then the same ``failure``; a peer that is not Asterisk
 (bad environment) is logged and disconnected.
+
+FastAGI has no authentication, so (security finding 1) a connection from an address that is not
+one of ``allowed_peers`` (the Asterisk servers; loopback by default) is closed unread, and a
+session is served only when ``vouch`` says its environment describes a call the node knows (the
+node checks the AMI state: :mod:`node.agi_trust`); otherwise it gets a ``VERBOSE`` line and a
+``failure``, and no handler runs.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from ipaddress import ip_address, ip_network
 from types import TracebackType
 from typing import Protocol
 
@@ -31,19 +38,25 @@ from cti.agi.environment import AgiEnvironment, EnvironmentReader
 from cti.agi.errors import AgiError, AgiHangup, AgiProtocolError
 from cti.agi.metrics import agi_metrics
 from cti.agi.session import AgiSession, AgiTimeouts
+from cti.agi.sounds import SoundFolder
 
 __all__ = ["AgiServerSettings", "FastAgiServer", "Handler"]
 
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[AgiSession], Awaitable[None]]
+LOOPBACK = ("127.0.0.1", "::1")
+
+
+Vouch = Callable[[AgiEnvironment], Awaitable[bool]]
 
 
 class AgiServerSettings(Protocol):
-    """What :meth:`FastAgiServer.from_settings` reads (``cti.settings.AgiSettings`` has it)."""
+    """What :meth:`FastAgiServer.from_settings` reads (``node.settings.AgiSettings`` has it)."""
 
     host: str
     port: int
+    allowed_peers: list[str]
     max_sessions: int
     command_timeout_s: float
     media_timeout_s: float
@@ -67,8 +80,18 @@ class FastAgiServer:
         environment_timeout_s: float = 10.0,
         backlog: int = 1024,
         registry: CollectorRegistry | None = None,
+        sounds: SoundFolder | None = None,
+        allowed_peers: Sequence[str] | None = LOOPBACK,
+        vouch: Vouch | None = None,
     ) -> None:
+        """``allowed_peers``: the addresses or networks served (None: anyone);
+        ``vouch``: whether a session's environment describes a real call (None: every one)."""
         self._routes = dict(routes)
+        self._sounds = sounds  # relative sound names found there are played by absolute path
+        self._peers = (
+            None if allowed_peers is None else tuple(ip_network(p, strict=False) for p in allowed_peers)
+        )
+        self._vouch = vouch
         self._host = host
         self._port = port
         self._max_sessions = max_sessions
@@ -88,8 +111,10 @@ class FastAgiServer:
         settings: AgiServerSettings,
         *,
         registry: CollectorRegistry | None = None,
+        sounds: SoundFolder | None = None,
+        vouch: Vouch | None = None,
     ) -> FastAgiServer:
-        """The server as configured in the ``[agi]`` section (``cti.settings.AgiSettings``)."""
+        """The server as configured in the ``[agi]`` section (``node.settings.AgiSettings``)."""
         timeouts = AgiTimeouts(
             command_s=settings.command_timeout_s,
             media_s=settings.media_timeout_s,
@@ -104,6 +129,9 @@ class FastAgiServer:
             timeouts=timeouts,
             drain_timeout_s=settings.drain_timeout_s,
             registry=registry,
+            sounds=sounds,
+            allowed_peers=settings.allowed_peers,
+            vouch=vouch,
         )
 
     # -- lifetime ----------------------------------------------------------------------------
@@ -161,6 +189,10 @@ class FastAgiServer:
         self._connections.add(task)
         peer = writer.get_extra_info("peername")
         try:
+            if not self._peer_allowed(peer):
+                log.warning("agi.peer_refused", peer=peer)
+                self._metrics.errors.labels(kind="peer_refused").inc()
+                return
             env, remainder = await self._read_environment(reader, peer)
             if env is not None:
                 with bound_contextvars(uniqueid=env.uniqueid, script=env.script):
@@ -172,6 +204,17 @@ class FastAgiServer:
         finally:
             self._connections.discard(task)
             writer.close()
+
+    def _peer_allowed(self, peer: object) -> bool:
+        if self._peers is None:
+            return True
+        if not isinstance(peer, tuple) or not peer:
+            return False
+        try:
+            address = ip_address(str(peer[0]))
+        except ValueError:
+            return False
+        return any(address in net for net in self._peers)
 
     async def _read_environment(
         self, reader: asyncio.StreamReader, peer: object
@@ -206,7 +249,7 @@ class FastAgiServer:
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
     ) -> None:
-        session = AgiSession(env, writer, timeouts=self._timeouts, metrics=self._metrics)
+        session = AgiSession(env, writer, timeouts=self._timeouts, metrics=self._metrics, sounds=self._sounds)
         if remainder:
             session.receive(remainder)
         handler = self._routes.get(env.script) or self._routes.get(env.script.strip("/"))
@@ -215,6 +258,13 @@ class FastAgiServer:
             script_label, outcome = "unknown", "unknown_script"
             log.warning("agi.unknown_script", request=env.request, known=sorted(self._routes))
             await self._serve(session, reader, _refusal(f"no AGI script named {env.script!r}"))
+        elif self._vouch is not None and not await self._vouch(env):
+            script_label, outcome = env.script, "untrusted"
+            log.warning(
+                "agi.channel_unknown", uniqueid=env.uniqueid, channel=env.channel, context=env.context
+            )
+            self._metrics.errors.labels(kind="channel_unknown").inc()
+            await self._serve(session, reader, _refusal("no such channel"))
         elif self._active >= self._max_sessions:
             script_label, outcome = env.script, "rejected"
             log.warning("agi.too_many_sessions", max_sessions=self._max_sessions)

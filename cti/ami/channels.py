@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from cti.ami.events import CdrRecord, OriginateOutcome, Party
 
 __all__ = [
+    "NETWORK_OUT_OF_ORDER",
     "Bridge",
     "BridgeAdded",
     "BridgeRemoved",
@@ -28,6 +29,8 @@ __all__ = [
 ]
 
 UP = 6  # ChannelState of an answered channel
+# Q.850 cause of a call cut because its exchange went away (Asterisk restarted under it)
+NETWORK_OUT_OF_ORDER = 38
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,7 @@ class ChannelRemoved:
     event: str  # "Hangup", or "CoreShowChannelsComplete" (gone at resync), or "Evicted"
     cause: int | None = None
     cause_txt: str = ""
+    pbx_restarted: bool = False  # gone at a resync because Asterisk was restarted meanwhile
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,15 +29,16 @@ from collections.abc import Mapping, Sequence
 
 import structlog
 
+from cti.ami.channels import Change, ChannelAdded, ChannelRemoved, OriginateFinished
 from cti.ami.errors import AmiActionError, AmiNotConnected
 from cti.ami.events import header_map
 from cti.ami.metrics import AmiMetrics
 from cti.ami.originate import PendingOriginate, originate_headers
 from cti.ami.protocol import AmiMessage, MalformedInput, ParsedItem
-from cti.ami.state import CallState, Change, ChannelAdded, ChannelRemoved, OriginateFinished
+from cti.ami.settings import AmiSettings
+from cti.ami.state import CallState
 from cti.ami.subscriptions import Subscription, compile_pattern
 from cti.ami.supervisor import AmiSupervisor
-from cti.settings import AmiSettings
 
 __all__ = ["AmiClient", "HeaderValue"]
 
@@ -80,6 +81,7 @@ class AmiClient:
         self._supervisor = AmiSupervisor(
             settings, self.metrics, self._sink, rng if rng is not None else random.Random()
         )
+        self._supervisor.on_pbx_started = self.state.pbx_started
         self._task: asyncio.Task[None] | None = None
         self.metrics.watch_state(
             lambda: len(self.state), lambda: len(self.state.bridges()), lambda: self.state.stats.ignored
@@ -89,6 +91,11 @@ class AmiClient:
     def connected(self) -> asyncio.Event:
         """Set while a session is logged in and synced."""
         return self._supervisor.connected
+
+    @property
+    def sessions(self) -> int:
+        """How many sessions have been made ready (the first is 1; each reconnect adds one)."""
+        return self._supervisor.sessions
 
     @property
     def version(self) -> str | None:
@@ -164,7 +171,7 @@ class AmiClient:
         )
         items = messages[1:-1]
         listed = messages[-1].get("ListItems")
-        if listed is not None and listed.isdigit() and int(listed) != len(items):
+        if listed is not None and listed.isascii() and listed.isdigit() and int(listed) != len(items):
             log.warning("ami.list_count_mismatch", action=name, announced=int(listed), received=len(items))
         return items
 
@@ -333,12 +340,24 @@ def _log_change(change: ChannelAdded | ChannelRemoved | OriginateFinished) -> No
         o = change.outcome
         log.info("ami.originate_outcome", action_id=o.action_id, uniqueid=o.uniqueid, reason=o.reason_text)
         return
-    ch = change.channel
-    bound = log.bind(uniqueid=ch.uniqueid, linkedid=ch.linkedid)
+    ch = change.channel  # no log.bind(): a new logger per channel, for lines usually filtered out
     if isinstance(change, ChannelAdded):
-        bound.debug("ami.channel_added", channel=ch.name, ami_event=change.event)
+        log.debug(
+            "ami.channel_added",
+            uniqueid=ch.uniqueid,
+            linkedid=ch.linkedid,
+            channel=ch.name,
+            ami_event=change.event,
+        )
     else:
-        bound.debug("ami.channel_removed", channel=ch.name, ami_event=change.event, cause=change.cause)
+        log.debug(
+            "ami.channel_removed",
+            uniqueid=ch.uniqueid,
+            linkedid=ch.linkedid,
+            channel=ch.name,
+            ami_event=change.event,
+            cause=change.cause,
+        )
 
 
 class _Sink:

@@ -6,25 +6,32 @@ Asterisk (12 and later) embeds a *channel snapshot* in every channel event: ``Ch
 Events about two channels carry a second block with a prefix (``DestChannel``,
 ``LocalOneUniqueid``, ``SpyeeLinkedid``...).  :meth:`ChannelSnapshot.read` reads one block.
 
-Look-ups go through :func:`header_map` (names lower-cased once per event) rather than
+Look-ups go through :func:`header_map` (names lower-cased once per event), or on the event path
+:class:`~cti.ami.event_fields.EventFields` (which reads the same), rather than
 :meth:`AmiMessage.get`, which scans all headers on every call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
+from cti.ami.frozen import builder
 from cti.ami.protocol import AmiMessage
 
 __all__ = [
+    "BLOCK_FIELDS",
     "ORIGINATE_REASONS",
     "CdrRecord",
     "ChannelSnapshot",
     "OriginateOutcome",
     "Party",
+    "SnapshotValues",
     "header_map",
     "known",
+    "pbx_started",
+    "snapshot_values",
     "to_int",
 ]
 
@@ -40,6 +47,15 @@ ORIGINATE_REASONS: dict[int, str] = {
     5: "busy",
     8: "congestion",
 }
+
+
+def pbx_started(reply: Mapping[str, str]) -> str | None:
+    """When the Asterisk that answered ``CoreStatus`` started (``CoreStartupDate`` and
+    ``CoreStartupTime``, whole seconds: "2026-12-06 05:03:36"); None when the reply does not say."""
+    date, time = reply.get("corestartupdate"), reply.get("corestartuptime")
+    if not date or not time:
+        return None
+    return f"{date} {time}"
 
 
 def header_map(message: AmiMessage) -> dict[str, str]:
@@ -88,15 +104,14 @@ class ChannelSnapshot:
 
     @classmethod
     def read(cls, headers: Mapping[str, str], prefix: str = "") -> ChannelSnapshot | None:
-        """The block whose header names start with ``prefix`` (lower case), or None if absent.
+        """The block whose header names start with ``prefix`` (lower case), or None if absent
+        (see :func:`snapshot_values`)."""
+        values = snapshot_values(headers, prefix)
+        return None if values is None else cls.from_values(values)
 
-        A block needs at least ``<prefix>Channel``, ``<prefix>Uniqueid`` and
-        ``<prefix>ChannelState``: a global ``VarSet`` (``Channel: none``) or an
-        ``OriginateResponse`` is not a snapshot.
-        """
-        keys = _SNAPSHOT_KEYS.get(prefix) or _SNAPSHOT_KEYS.setdefault(
-            prefix, tuple(prefix + name for name in _SNAPSHOT_HEADERS)
-        )
+    @classmethod
+    def from_values(cls, values: SnapshotValues) -> ChannelSnapshot:
+        """The snapshot of a block read by :func:`snapshot_values`."""
         (
             uniqueid,
             name,
@@ -112,42 +127,96 @@ class ChannelSnapshot:
             context,
             exten,
             prio,
-        ) = map(headers.get, keys)
-        if not uniqueid or not name or state is None or uniqueid == "none":
-            return None
-        return cls(
-            name=name,
-            uniqueid=uniqueid,
-            linkedid=linkedid or uniqueid,
-            state=to_int(state, -1),
-            state_desc=desc or "",
-            caller=Party(known(cid_num), known(cid_name)),
-            connected=Party(known(col_num), known(col_name)),
-            language=lang or "",
-            account_code=account or "",
-            context=context or "",
-            exten=exten or "",
-            priority=to_int(prio, 0),
+        ) = values
+        return _snapshot(  # ChannelSnapshot(name=name, uniqueid=uniqueid, ...) in field order
+            name,
+            uniqueid,
+            linkedid or uniqueid,
+            to_int(state, -1),
+            desc or "",
+            _party(known(cid_num), known(cid_name)),
+            _party(known(col_num), known(col_name)),
+            lang or "",
+            account or "",
+            context or "",
+            exten or "",
+            to_int(prio, 0),
         )
 
 
-_SNAPSHOT_HEADERS = (
-    "uniqueid",
-    "channel",
-    "channelstate",
-    "linkedid",
-    "channelstatedesc",
-    "calleridnum",
-    "calleridname",
-    "connectedlinenum",
-    "connectedlinename",
-    "language",
-    "accountcode",
-    "context",
-    "exten",
-    "priority",
-)
+_snapshot = builder(ChannelSnapshot)
+_party = builder(Party)
+
+
+class SnapshotValues(NamedTuple):
+    """The raw header values of one channel block (see :func:`snapshot_values`)."""
+
+    uniqueid: str
+    channel: str
+    channelstate: str
+    linkedid: str | None
+    channelstatedesc: str | None
+    calleridnum: str | None
+    calleridname: str | None
+    connectedlinenum: str | None
+    connectedlinename: str | None
+    language: str | None
+    accountcode: str | None
+    context: str | None
+    exten: str | None
+    priority: str | None
+
+
+def snapshot_values(headers: Mapping[str, str], prefix: str = "") -> SnapshotValues | None:
+    """The raw values of the channel block whose header names start with ``prefix`` (lower
+    case), or None if absent: :meth:`ChannelSnapshot.from_values` reads them.
+
+    A block needs at least ``<prefix>Channel``, ``<prefix>Uniqueid`` and
+    ``<prefix>ChannelState``: a global ``VarSet`` (``Channel: none``) or an
+    ``OriginateResponse`` is not a snapshot.  Equal values make equal snapshots, so a channel
+    whose block has not changed since its last event can be left as it is without reading the
+    block again (:meth:`cti.ami.channel_table.ChannelTable.touch`).
+    """
+    keys = _SNAPSHOT_KEYS.get(prefix) or _SNAPSHOT_KEYS.setdefault(
+        prefix, tuple(prefix + name for name in SnapshotValues._fields)
+    )
+    values = tuple.__new__(SnapshotValues, map(headers.get, keys))  # without the checks of __new__
+    uniqueid = values.uniqueid
+    if not uniqueid or not values.channel or values.channelstate is None or uniqueid == "none":
+        return None
+    return values
+
+
 _SNAPSHOT_KEYS: dict[str, tuple[str, ...]] = {}
+
+
+def _caller(block: SnapshotValues) -> Party:
+    return _party(known(block.calleridnum), known(block.calleridname))
+
+
+def _connected(block: SnapshotValues) -> Party:
+    return _party(known(block.connectedlinenum), known(block.connectedlinename))
+
+
+# For each position of SnapshotValues: the ChannelSnapshot field that value feeds, read as
+# ChannelSnapshot.from_values reads it.  Two blocks differing only at some positions make
+# snapshots differing at most in those positions' fields.
+BLOCK_FIELDS: tuple[tuple[str, Callable[[SnapshotValues], Any]], ...] = (
+    ("linkedid", lambda b: b.linkedid or b.uniqueid),  # uniqueid: the linkedid when it has none
+    ("name", lambda b: b.channel),
+    ("state", lambda b: to_int(b.channelstate, -1)),
+    ("linkedid", lambda b: b.linkedid or b.uniqueid),
+    ("state_desc", lambda b: b.channelstatedesc or ""),
+    ("caller", _caller),
+    ("caller", _caller),
+    ("connected", _connected),
+    ("connected", _connected),
+    ("language", lambda b: b.language or ""),
+    ("account_code", lambda b: b.accountcode or ""),
+    ("context", lambda b: b.context or ""),
+    ("exten", lambda b: b.exten or ""),
+    ("priority", lambda b: to_int(b.priority, 0)),
+)
 
 
 @dataclass(frozen=True, slots=True)

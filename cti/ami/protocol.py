@@ -12,8 +12,12 @@ directions.  A message ends at an empty line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+
+from cti.ami.frozen import builder
+from cti.wire_text import unsafe_character
 
 __all__ = [
     "AmiMessage",
@@ -155,18 +159,23 @@ class AmiMessage:
 
 
 ParsedItem = Banner | AmiMessage | MalformedInput
+_plain_message = builder(AmiMessage)  # AmiMessage(headers, junk), without the frozen __init__
 
 
 def encode_message(headers: Iterable[tuple[str, str]]) -> bytes:
-    """Serialise header pairs as one AMI message (CRLF lines, blank-line terminated)."""
+    """Serialise header pairs as one AMI message (CRLF lines, blank-line terminated).
+
+    Refuses (:class:`AmiProtocolError`) what :func:`cti.wire_text.unsafe_character` refuses: CR,
+    LF, NUL and the other control characters, in names and values — the rule AGI words follow."""
     parts: list[str] = []
     for key, value in headers:
         key = str(key)
         value = str(value)
-        if not key or ":" in key or any(c in key for c in "\r\n"):
+        if not key or ":" in key or unsafe_character(key) is not None:
             raise AmiProtocolError(f"invalid AMI header name {key!r}")
-        if "\r" in value or "\n" in value:
-            raise AmiProtocolError(f"AMI header {key!r} value contains a line break")
+        bad = unsafe_character(value)
+        if bad is not None:
+            raise AmiProtocolError(f"AMI header {key!r} value contains the control character {bad!r}")
         parts.append(f"{key}: {value}\r\n")
     parts.append("\r\n")
     return "".join(parts).encode("utf-8")
@@ -180,6 +189,30 @@ def _split_header(line: str) -> tuple[str, str] | None:
     if value.startswith(" "):
         value = value[1:]
     return key, value
+
+
+# A header line as Asterisk writes it ("Name: value", the name printable ASCII without blanks),
+# ending at CRLF or at the end of the message, read as _split_header reads it (other names are
+# left to _split_header; no quantifier gives back what it took, as nothing after could use it).
+# When a message has as many matches as lines, every line is one (a line after a bare LF cannot
+# be: the one before it does not end in CRLF), and the whole message is read in one pass.
+_HEADER_LINE = re.compile(r"^([!-9;-~]++): ?+([^\r\n]*+)(?:\r\n|\Z)", re.MULTILINE)
+
+
+def _odd_message(text: str, raw: bytes) -> AmiMessage | MalformedInput:
+    """The message of ``text`` (CRLF lines, decoded from ``raw``) when some line is not a plain
+    header: each line read by :func:`_split_header`, what it cannot read kept as junk."""
+    headers: list[tuple[str, str]] = []
+    junk: list[str] = []
+    for line in text.split("\r\n"):
+        pair = _split_header(line)
+        if pair is None:
+            junk.append(line)
+        else:
+            headers.append(pair)
+    if headers:
+        return AmiMessage(tuple(headers), tuple(junk))
+    return MalformedInput("message without any 'Name: value' header", raw[:256])
 
 
 class AmiParser:
@@ -219,7 +252,9 @@ class AmiParser:
         while True:
             idle = not (self._lines or self._expect_banner or self._skipping_line or self._discarding)
             if fast and idle:
-                taken = self._whole_message(out)
+                taken = self._whole_messages(out)
+                if taken is False:  # declined: this read is taken one message at a time
+                    taken = self._whole_message(out)
                 if taken:
                     continue
                 fast = taken is not None
@@ -246,6 +281,43 @@ class AmiParser:
             self._line(out, raw_line)
         return out
 
+    def _whole_messages(self, out: list[ParsedItem]) -> bool | None:
+        """Fastest path: every whole CRLF message in the buffer, cut and decoded in one go.
+
+        Taken only when every one of them would take :meth:`_whole_message` (CRLF only, UTF-8,
+        within the limits), so it gives what that path gives; otherwise False, and the caller
+        goes message by message; None when the buffer holds no complete message.
+        """
+        data = bytes(self._buffer)
+        blocks = data.split(b"\r\n\r\n")
+        rest = blocks.pop()
+        if not blocks:
+            return None
+        taken = len(data) - len(rest)
+        if max(map(len, blocks)) + 2 > min(self._max_message, self._max_line):
+            return False
+        try:
+            texts = list(map(bytes.decode, blocks))
+        except UnicodeDecodeError:
+            return False
+        items: list[ParsedItem] = []
+        add, plain_headers = items.append, _HEADER_LINE.findall
+        for text, block in zip(texts, blocks, strict=True):
+            if text.startswith("\r\n"):  # a blank line between messages (a block holds no two)
+                text, block = text[2:], block[2:]
+            if not text:
+                continue
+            headers = plain_headers(text)
+            if len(headers) == text.count("\n") + 1:  # every line a plain header (so no bare LF)
+                add(_plain_message(tuple(headers), ()))
+            elif text.count("\n") != text.count("\r\n"):  # a bare LF: the lines are cut otherwise
+                return False
+            else:
+                add(_odd_message(text, block))
+        del self._buffer[:taken]
+        out += items
+        return True
+
     def _whole_message(self, out: list[ParsedItem]) -> bool | None:
         """Fast path: one whole CRLF message at the start of the buffer, split in one go.
 
@@ -271,18 +343,10 @@ class AmiParser:
         except UnicodeDecodeError:
             return False
         del buf[: end + 4]
-        headers: list[tuple[str, str]] = []
-        junk: list[str] = []
-        for line in text.split("\r\n"):
-            pair = _split_header(line)
-            if pair is None:
-                junk.append(line)
-            else:
-                headers.append(pair)
-        if headers:
-            out.append(AmiMessage(tuple(headers), tuple(junk)))
-        else:
-            out.append(MalformedInput("message without any 'Name: value' header", block[:256]))
+        headers = _HEADER_LINE.findall(text)
+        out.append(
+            AmiMessage(tuple(headers)) if len(headers) == text.count("\n") + 1 else _odd_message(text, block)
+        )
         return True
 
     def _overflow(self, out: list[ParsedItem], reason: str, raw: bytes) -> None:

@@ -1,6 +1,7 @@
 """Keeping one AMI session up: connect, log in, enable events, resync, watch it, reconnect.
 
 Each session: connect -> banner -> ``Login`` (plain, or MD5 challenge) -> ``Events: on`` ->
+``CoreStatus`` (when this Asterisk started: a restart since the last session cut its calls) ->
 ``CoreShowChannels`` (the call state model rebuilds its table from the list as it is read)
 -> ready (:attr:`AmiSupervisor.connected` set) -> a Ping watchdog runs until the connection
 is lost (EOF, error, ``Shutdown``, or a Ping unanswered within ``ping_timeout_s``: a
@@ -20,7 +21,7 @@ import itertools
 import random
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import structlog
 
@@ -33,9 +34,10 @@ from cti.ami.errors import (
     AmiLoginError,
     AmiNotConnected,
 )
+from cti.ami.events import header_map, pbx_started
 from cti.ami.metrics import AmiMetrics
 from cti.ami.protocol import AmiMessage, AmiProtocolError
-from cti.settings import AmiSettings
+from cti.ami.settings import AmiSettings
 
 __all__ = ["AmiSupervisor"]
 
@@ -52,6 +54,9 @@ class AmiSupervisor:
         self.version: str | None = None  # from the banner, "11.0.0" on Asterisk 22
         self.last_error: BaseException | None = None  # why the last session attempt failed
         self.stopping = False
+        self.sessions = 0  # sessions made ready so far (each one resynced)
+        # told when each session's Asterisk started (None: it does not say), before its channels are listed
+        self.on_pbx_started: Callable[[str | None], None] = lambda started: None
         self._sink = sink
         self._rng = rng
         self._conn: AmiConnection | None = None
@@ -166,6 +171,7 @@ class AmiSupervisor:
             await self._login(conn)
             stage = "setup"
             await self.request(conn, "Events", [("EventMask", "on")])
+            self.on_pbx_started(await self._pbx_started(conn))
             listing = await self.request(
                 conn, "CoreShowChannels", [], as_list=True, complete_event="CoreShowChannelsComplete"
             )  # the state model rebuilt its table from the list as it was read
@@ -178,6 +184,7 @@ class AmiSupervisor:
         self._conn = conn
         ready_since = loop.time()
         self.last_error = None
+        self.sessions += 1
         self.connected.set()
         self.metrics.connected.set(1)
         self.metrics.sessions.inc()
@@ -195,6 +202,15 @@ class AmiSupervisor:
         self.metrics.disconnects.inc()
         log.warning("ami.disconnected", host=s.host, port=s.port, reason=reason)
         return loop.time() - ready_since
+
+    async def _pbx_started(self, conn: AmiConnection) -> str | None:
+        """When this Asterisk started (``CoreStatus``): a restart is told from a lost connection by
+        it.  None from a PBX that does not know the action."""
+        try:
+            [reply, *_] = await self.request(conn, "CoreStatus", [])
+        except AmiActionError:
+            return None
+        return pbx_started(header_map(reply))
 
     async def _login(self, conn: AmiConnection) -> None:
         s = self.settings

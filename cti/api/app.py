@@ -1,67 +1,104 @@
-"""The API's composition root: services built from the node's parts, under typed keys, with their
-background work in one cleanup context.
+"""The HTTP application: the route table, the services it calls under typed keys, middlewares.
 
-``build_app(ApiDeps.of_node(node))`` gives an :class:`aiohttp.web.Application`; starting it (an
-``AppRunner``, or aiohttp's test client) subscribes to the ACD's events and to the AMI changes
-and starts the wallboard feed; cleaning it up undoes all of it.  Tests build the same app from
-their own parts (a simulator's AMI client, an in-memory ACD, a temporary database).
+``build_app(services)`` gives an :class:`aiohttp.web.Application` serving every route of
+:data:`ROUTES` and :data:`PUBLIC_ROUTES`.  The services are built by the composition root
+(:mod:`node.web`); this module only puts them where the handlers find them
+(:mod:`cti.api.keys`).  The background work the services need while the app serves (the call
+watch, the wallboard feed …) is the root's ``lifetime``, run in the app's cleanup context.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from typing import Any
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from acd.errors import AcdError
-from acd.model import CallbackRequest, WaitingEntry
-from cti.ami.client import AmiClient
-from cti.api import http_agent, http_floor, http_pages, http_recordings, http_session, http_tickets
-from cti.api.acd_feed import AcdFeed
-from cti.api.acd_link import AcdLink
-from cti.api.agent_desk import AgentDesk
-from cti.api.auth import Authenticator
-from cti.api.background import Background, OrderedJobs
-from cti.api.call_control import CallControl
-from cti.api.call_watch import CallWatch
-from cti.api.floor import Floor
+from cti.access.auth import Authenticator
+from cti.access.client_address import TrustedProxies
+from cti.api import (
+    http_agent,
+    http_campaigns,
+    http_circulars,
+    http_customers,
+    http_departments,
+    http_dial_out,
+    http_floor,
+    http_health,
+    http_knowledge,
+    http_pages,
+    http_qa,
+    http_recordings,
+    http_reports,
+    http_session,
+    http_supervision,
+    http_tickets,
+)
 from cti.api.keys import (
     AUTH,
     CALLS,
+    CAMPAIGNS,
+    CIRCULARS,
+    CUSTOMERS,
+    DEPARTMENTS,
     DESK,
+    DIAL_OUT,
+    DIRECTORY,
     FLOOR,
+    HEALTH,
     HUB,
+    KNOWLEDGE,
     METRICS,
     OPENAPI,
+    ORDERS,
+    PLAYBACK,
     POPS,
+    PROXIES,
     QA,
+    QA_SAMPLES,
+    QA_SCORES,
+    RECORDING_PAUSE,
     RECORDINGS,
     REGISTRY,
+    REPORT_LIBRARY,
     SETTINGS,
+    SUPERVISION,
     TICKETS,
     WALLBOARD,
 )
-from cti.api.live_calls import LiveCalls
-from cti.api.login_throttle import LoginThrottle
 from cti.api.metrics import ApiMetrics
 from cti.api.middleware import middlewares
-from cti.api.monitoring import Monitoring
-from cti.api.notifier import Hub
 from cti.api.openapi import build_document
-from cti.api.recording_library import RecordingLibrary
 from cti.api.routes import MAX_BODY, PublicRoute, Route, install
-from cti.api.screen_pop import ScreenPops
-from cti.api.ticket_desk import TicketDesk
-from cti.api.tokens import TokenSigner
-from cti.api.wallboard import WallboardFeed
-from cti.settings import Settings
+from cti.api.settings import ApiSettings
+from cti.calls.call_control import CallControl
+from cti.calls.dial_out import DialOut
+from cti.calls.monitoring import Monitoring
+from cti.calls.recording_pause import RecordingPauseControl
+from cti.calls.screen_pop import ScreenPops
+from cti.desk.agent_desk import AgentDesk
+from cti.desk.agent_directory import AgentDirectory
+from cti.desk.campaign_desk import CampaignDesk
+from cti.desk.customer_view import CustomerDesk
+from cti.desk.department_desk import DepartmentDesk
+from cti.desk.floor import Floor
+from cti.desk.health import NodeHealth
+from cti.desk.knowledge_desk import KnowledgeDesk
+from cti.desk.order_desk import OrderDesk
+from cti.desk.recording_library import RecordingLibrary
+from cti.desk.recording_playback import RecordingPlayback
+from cti.desk.supervision import Supervision
+from cti.desk.ticket_desk import TicketDesk
+from cti.desk.wallboard import WallboardFeed
+from cti.notifier import Hub
+from qa.circular_desk import CircularDesk
+from qa.sample_desk import SampleDesk
+from qa.score_desk import ScoreDesk
+from reports.library import ReportLibrary
 
-__all__ = ["PUBLIC_ROUTES", "ROUTES", "ApiDeps", "build_app"]
+__all__ = ["PUBLIC_ROUTES", "ROUTES", "ApiServices", "build_app"]
 
 ROUTES: list[Route] = [
     *http_session.ROUTES,
@@ -69,96 +106,104 @@ ROUTES: list[Route] = [
     *http_tickets.ROUTES,
     *http_floor.ROUTES,
     *http_recordings.ROUTES,
+    *http_campaigns.ROUTES,
+    *http_dial_out.ROUTES,
+    *http_qa.ROUTES,
+    *http_circulars.ROUTES,
+    *http_departments.ROUTES,
+    *http_supervision.ROUTES,
+    *http_reports.ROUTES,
+    *http_customers.ROUTES,
+    *http_knowledge.ROUTES,
 ]
-PUBLIC_ROUTES: list[PublicRoute] = [*http_session.PUBLIC_ROUTES, *http_pages.PUBLIC_ROUTES]
+PUBLIC_ROUTES: list[PublicRoute] = [
+    *http_session.PUBLIC_ROUTES,
+    *http_health.PUBLIC_ROUTES,
+    *http_pages.PUBLIC_ROUTES,
+    *http_recordings.PUBLIC_ROUTES,
+]
 VERSION = "1.0.0"
 
 
-@dataclass(frozen=True)
-class ApiDeps:
-    settings: Settings
-    sessions: async_sessionmaker[AsyncSession]
-    ami: AmiClient
-    acd: AcdLink
+@dataclass(frozen=True, slots=True)
+class ApiServices:
+    """What the HTTP resources call, one service per feature (built by :mod:`node.web`)."""
+
+    settings: ApiSettings
     registry: CollectorRegistry
-    clock: Callable[[], float] = time.time
+    metrics: ApiMetrics
+    hub: Hub
+    auth: Authenticator
+    desk: AgentDesk
+    calls: CallControl
+    pops: ScreenPops
+    tickets: TicketDesk
+    floor: Floor
+    qa: Monitoring
+    recordings: RecordingLibrary
+    wallboard: WallboardFeed
+    campaigns: CampaignDesk
+    dial_out: DialOut
+    qa_scores: ScoreDesk
+    qa_samples: SampleDesk
+    circulars: CircularDesk
+    playback: RecordingPlayback
+    recording_pause: RecordingPauseControl
+    departments: DepartmentDesk
+    supervision: Supervision
+    directory: AgentDirectory
+    reports: ReportLibrary
+    customers: CustomerDesk
+    orders: OrderDesk
+    knowledge: KnowledgeDesk
+    health: NodeHealth = field(default_factory=lambda: NodeHealth({}))  # no probes: up
 
-    @classmethod
-    def of_node(cls, node: Any) -> ApiDeps:
-        """From a :class:`cti.app.CtiNode` (and its ACD, when it runs one)."""
-        return cls(node.settings, node.sessions, node.ami, AcdLink.of_node(node), node.registry)
 
-
-def build_app(deps: ApiDeps) -> web.Application:
-    settings = deps.settings.api
+def build_app(
+    services: ApiServices,
+    *,
+    lifetime: Callable[[], AbstractAsyncContextManager[None]] | None = None,
+) -> web.Application:
+    """The application serving ``services``; ``lifetime()`` is entered when it starts serving and
+    left when it stops (aiohttp's cleanup context)."""
     app = web.Application(middlewares=middlewares(), client_max_size=MAX_BODY)
-    metrics = ApiMetrics(deps.registry)
-    hub = Hub(queue_size=settings.ws_queue_size, on_drop=metrics.ws_dropped.inc)
-    acd = deps.acd
-    background = Background()
-    jobs = OrderedJobs("agent-call-log")
-    pops = ScreenPops(deps.sessions, deps.ami)
-    feed = AcdFeed(hub, pops, deps.sessions, background, jobs)
-    calls = LiveCalls()
-    control = CallControl(deps.ami, acd, calls, hub, metrics, deps.clock, feed.outcome_hint)
-    watch = CallWatch(deps.ami, acd, calls, hub, feed.outcome_hint)
-    wallboard = WallboardFeed(acd, hub, deps.clock, interval_s=settings.wallboard_interval_s)
-
-    async def current_caller(agent_id: str) -> tuple[str, str] | None:
-        """The number and prefecture of the caller the agent is being rung for or talking to."""
-        live = calls.of_agent(agent_id)
-        entry: WaitingEntry | None = live.entry if live is not None else None
-        if entry is None and acd.present:
-            try:
-                status = await acd.service.status(agent_id)
-            except AcdError:
-                return None
-            record = await acd.service.store.call(status.entry_id) if status.entry_id else None
-            if record is not None and record.agent_id == agent_id:
-                entry = record.entry
-        if isinstance(entry, CallbackRequest):
-            return entry.number, entry.prefecture
-        if entry is None or not entry.caller_number:
-            return None
-        return entry.caller_number, entry.prefecture
-
-    app[SETTINGS] = settings
-    app[REGISTRY] = deps.registry
-    app[METRICS] = metrics
-    app[HUB] = hub
-    app[AUTH] = Authenticator(
-        deps.sessions,
-        TokenSigner(settings.token_key, settings.token_ttl_s),
-        LoginThrottle(settings.login_attempts_per_minute),
-        metrics,
-        deps.clock,
-    )
-    app[DESK] = AgentDesk(acd, deps.sessions, deps.clock, deps.settings.ivr.timezone)
-    app[CALLS] = control
-    app[POPS] = pops
-    app[TICKETS] = TicketDesk(deps.sessions, current_caller, deps.clock)
-    app[FLOOR] = Floor(acd, calls, deps.clock)
-    app[QA] = Monitoring(deps.ami, acd, control, deps.sessions, hub, metrics, background, deps.clock)
-    app[RECORDINGS] = RecordingLibrary(deps.sessions, deps.settings.recordings.directory)
-    app[WALLBOARD] = wallboard
+    app[SETTINGS] = services.settings
+    app[REGISTRY] = services.registry
+    app[METRICS] = services.metrics
+    app[HUB] = services.hub
+    app[AUTH] = services.auth
+    app[PROXIES] = TrustedProxies(services.settings.trusted_proxies)
+    app[DESK] = services.desk
+    app[CALLS] = services.calls
+    app[POPS] = services.pops
+    app[TICKETS] = services.tickets
+    app[FLOOR] = services.floor
+    app[QA] = services.qa
+    app[RECORDINGS] = services.recordings
+    app[WALLBOARD] = services.wallboard
+    app[CAMPAIGNS] = services.campaigns
+    app[DIAL_OUT] = services.dial_out
+    app[QA_SCORES] = services.qa_scores
+    app[QA_SAMPLES] = services.qa_samples
+    app[CIRCULARS] = services.circulars
+    app[PLAYBACK] = services.playback
+    app[RECORDING_PAUSE] = services.recording_pause
+    app[DEPARTMENTS] = services.departments
+    app[SUPERVISION] = services.supervision
+    app[DIRECTORY] = services.directory
+    app[REPORT_LIBRARY] = services.reports
+    app[CUSTOMERS] = services.customers
+    app[ORDERS] = services.orders
+    app[KNOWLEDGE] = services.knowledge
+    app[HEALTH] = services.health
     app[OPENAPI] = build_document(ROUTES, PUBLIC_ROUTES, version=VERSION)
     install(app, ROUTES, PUBLIC_ROUTES)
+    if lifetime is not None:
+        enter = lifetime
 
-    async def running(app: web.Application) -> AsyncIterator[None]:
-        undo: list[Callable[[], None]] = []
-        if acd.present:
-            undo.append(acd.service.subscribe(feed))
-            undo.append(acd.service.stats.subscribe(wallboard.mark))
-        background.spawn(jobs.run(), name="agent call log")
-        background.spawn(watch.run(), name="call watch")
-        background.spawn(app[QA].run(), name="monitoring watch")
-        background.spawn(wallboard.run(), name="wallboard")
-        try:
-            yield
-        finally:
-            for unsubscribe in undo:
-                unsubscribe()
-            await background.aclose()
+        async def running(app: web.Application) -> AsyncIterator[None]:
+            async with enter():
+                yield
 
-    app.cleanup_ctx.append(running)
+        app.cleanup_ctx.append(running)
     return app

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from acd.agent_state import AgentState
 from acd.model import AgentLevel
-from cti.api.agent_views import agent_view
-from cti.api.errors import BadRequest, NoCurrentCall
-from cti.api.keys import CALLS, DESK, POPS
-from cti.api.roles import Permission, Principal
+from cti.access.roles import Permission, Principal
+from cti.api.keys import CALLS, DESK, POPS, RECORDING_PAUSE
 from cti.api.routes import Route, json_response, read_body
-from cti.api.schemas import AgentLoginBody, ConsultBody, PauseBody, TransferBody, WrapUpBody
+from cti.desk.agent_desk import own_agent
+from cti.desk.schemas import AgentLoginBody, ConsultBody, PauseBody, TransferBody, WrapUpBody
+from cti.errors import BadRequest, NoCurrentCall
 
 __all__ = ["ROUTES"]
 
@@ -54,22 +53,13 @@ async def stats(request: web.Request, who: Principal) -> web.StreamResponse:
 
 async def peers(request: web.Request, who: Principal) -> web.StreamResponse:
     """Agents a call can be transferred to or consulted with (signed in), with their state."""
-    acd = request.app[CALLS].acd.service
-    statuses = await acd.store.statuses()
-    rows = [
-        agent_view(agent, statuses.get(agent.id))
-        for agent in sorted(await acd.store.agents(), key=lambda a: (a.prefecture, a.id))
-        if agent.id != who.agent_id
-        and (s := statuses.get(agent.id)) is not None
-        and s.state is not AgentState.LOGGED_OUT
-    ]
-    return json_response({"agents": rows})
+    return json_response({"agents": await request.app[DESK].peers(who)})
 
 
 async def current_call(request: web.Request, who: Principal) -> web.StreamResponse:
-    assert who.agent_id is not None
+    agent_id = own_agent(who)
     try:
-        call = await request.app[CALLS].current(who.agent_id)
+        call = await request.app[CALLS].current(agent_id)
     except NoCurrentCall:
         return json_response({"call": None, "pop": None})
     pop = None
@@ -80,7 +70,7 @@ async def current_call(request: web.Request, who: Principal) -> web.StreamRespon
 
 def _operation(name: str) -> Route:
     async def handler(request: web.Request, who: Principal) -> web.StreamResponse:
-        assert who.agent_id is not None
+        agent_id = own_agent(who)
         control = request.app[CALLS]
         operation = {
             "hold": control.hold,
@@ -90,7 +80,7 @@ def _operation(name: str) -> Route:
             "consult/complete": control.complete_consult,
             "conference": control.conference,
         }[name]
-        call = await operation(who.agent_id)
+        call = await operation(agent_id)
         return json_response({"call": call.view()})
 
     summaries = {
@@ -113,32 +103,58 @@ def _operation(name: str) -> Route:
 
 
 async def transfer(request: web.Request, who: Principal) -> web.StreamResponse:
-    assert who.agent_id is not None
+    agent_id = own_agent(who)
     body = await read_body(request, TransferBody)
     control = request.app[CALLS]
     if body.target == "skill":
         if not body.skill:
             raise BadRequest("a transfer to a skill names the skill")
-        call = await control.transfer_to_skill(who.agent_id, body.skill)
+        call = await control.transfer_to_skill(agent_id, body.skill)
     elif body.target == "agent":
         if not body.agent_id:
             raise BadRequest("a transfer to an agent names the agent")
-        call = await control.transfer_to_agent(who.agent_id, body.agent_id)
+        call = await control.transfer_to_agent(agent_id, body.agent_id)
     else:
         level = AgentLevel.SENIOR if body.target == "senior" else AgentLevel.MANAGER
-        call = await control.transfer_to_level(who.agent_id, level, body.note)
+        call = await control.transfer_to_level(agent_id, level, body.note)
     return json_response({"call": call.view(), "transferred": body.target})
 
 
 async def consult(request: web.Request, who: Principal) -> web.StreamResponse:
-    assert who.agent_id is not None
+    agent_id = own_agent(who)
     body = await read_body(request, ConsultBody)
-    call = await request.app[CALLS].consult(who.agent_id, body.agent_id)
+    call = await request.app[CALLS].consult(agent_id, body.agent_id)
     return json_response({"call": call.view()})
+
+
+async def pause_recording(request: web.Request, who: Principal) -> web.StreamResponse:
+    return json_response({"call": await request.app[RECORDING_PAUSE].pause(own_agent(who))})
+
+
+async def resume_recording(request: web.Request, who: Principal) -> web.StreamResponse:
+    return json_response({"call": await request.app[RECORDING_PAUSE].resume(own_agent(who))})
 
 
 ROUTES = [
     Route("GET", "/api/agent", "agent.state", state, DESK_P, "My ACD state", "agent"),
+    Route(
+        "POST",
+        "/api/agent/call/recording/pause",
+        "call.recording-pause",
+        pause_recording,
+        CALL_P,
+        "Pause my call's recording (it records silence until resumed; the span is kept)",
+        "call",
+    ),
+    Route(
+        "POST",
+        "/api/agent/call/recording/resume",
+        "call.recording-resume",
+        resume_recording,
+        CALL_P,
+        "Resume my call's recording",
+        "call",
+    ),
     Route(
         "POST",
         "/api/agent/login",

@@ -6,11 +6,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from acd.model import Skill
-from cti.api.errors import BadRequest
+from cti.access.roles import Permission, Principal
 from cti.api.keys import FLOOR, QA, WALLBOARD
-from cti.api.roles import Permission, Principal
 from cti.api.routes import Route, json_response, read_body, whole_number
-from cti.api.schemas import ForcePauseBody, MonitorBody, MonitorModeBody, SkillsBody
+from cti.desk.schemas import ForcePauseBody, MonitorBody, MonitorModeBody, SkillsBody
+from cti.errors import BadRequest
 
 __all__ = ["ROUTES"]
 
@@ -20,7 +20,7 @@ async def floor(request: web.Request, who: Principal) -> web.StreamResponse:
 
 
 async def wallboard(request: web.Request, who: Principal) -> web.StreamResponse:
-    return json_response(request.app[WALLBOARD].snapshot(who.scope))
+    return json_response(await request.app[WALLBOARD].snapshot(who.scope))
 
 
 async def force_pause(request: web.Request, who: Principal) -> web.StreamResponse:

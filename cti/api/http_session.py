@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cti.api.keys import AUTH, SESSION
-from cti.api.roles import Permission, Principal
+from cti.access.client_address import client_address
+from cti.access.roles import Permission, Principal
+from cti.api.keys import AUTH, PROXIES, SESSION
 from cti.api.routes import PublicRoute, Route, json_response, read_body
-from cti.api.schemas import LoginBody
+from cti.desk.schemas import LoginBody
 
 __all__ = ["PUBLIC_ROUTES", "ROUTES"]
 
@@ -19,13 +20,17 @@ def principal_view(who: Principal) -> dict[str, object]:
         "role": who.role.value,
         "prefecture": who.prefecture,
         "agent_id": who.agent_id,
+        "department": who.department,
         "permissions": sorted(p.value for p in Permission if who.may(p)),
     }
 
 
 async def login(request: web.Request) -> web.StreamResponse:
     body = await read_body(request, LoginBody)
-    issued, who = await request.app[AUTH].login(body.username, body.password, request.remote or "?")
+    remote = client_address(
+        request.remote, request.headers.getall("X-Forwarded-For", []), request.app[PROXIES]
+    )
+    issued, who = await request.app[AUTH].login(body.username, body.password, remote)
     return json_response(
         {
             "token": issued.token,
@@ -37,7 +42,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 
 async def logout(request: web.Request, who: Principal) -> web.StreamResponse:
-    request.app[AUTH].logout(request[SESSION])
+    await request.app[AUTH].logout(request[SESSION])
     return json_response({"signed_out": True})
 
 

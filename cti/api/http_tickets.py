@@ -1,13 +1,20 @@
-"""Tickets: ``/api/tickets/...`` (scope checked by :class:`cti.api.ticket_desk.TicketDesk`)."""
+"""Tickets: ``/api/tickets/...`` (scope checked by :class:`cti.desk.ticket_desk.TicketDesk`)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from cti.access.roles import Permission, Principal
 from cti.api.keys import TICKETS
-from cti.api.roles import Permission, Principal
 from cti.api.routes import Route, json_response, read_body, whole_number
-from cti.api.schemas import CloseTicketBody, CreateTicketBody, DispatchBody, NoteBody, UpdateTicketBody
+from cti.desk.schemas import (
+    CloseTicketBody,
+    CreateTicketBody,
+    DispatchBody,
+    NoteBody,
+    ReplyBody,
+    UpdateTicketBody,
+)
 
 __all__ = ["ROUTES"]
 
@@ -51,6 +58,11 @@ async def chase(request: web.Request, who: Principal) -> web.StreamResponse:
 async def return_(request: web.Request, who: Principal) -> web.StreamResponse:
     body = await read_body(request, NoteBody)
     return json_response(await request.app[TICKETS].return_(who, request.match_info["number"], body.note))
+
+
+async def reply(request: web.Request, who: Principal) -> web.StreamResponse:
+    body = await read_body(request, ReplyBody)
+    return json_response(await request.app[TICKETS].reply(who, request.match_info["number"], body))
 
 
 async def close(request: web.Request, who: Principal) -> web.StreamResponse:
@@ -97,7 +109,7 @@ ROUTES = [
         "tickets.dispatch",
         dispatch,
         WRITE,
-        "Dispatch to a department (派单)",
+        "Dispatch to a department of the directory (派单)",
         "tickets",
         DispatchBody,
     ),
@@ -120,6 +132,16 @@ ROUTES = [
         "Record the department's return (退单)",
         "tickets",
         NoteBody,
+    ),
+    Route(
+        "POST",
+        T + "/reply",
+        "tickets.reply",
+        reply,
+        WRITE,
+        "Record a reply to the customer (回复): channel, what they were told, reached or not",
+        "tickets",
+        ReplyBody,
     ),
     Route(
         "POST",

@@ -32,6 +32,12 @@ class ApiMetrics:
             ["result"],
             registry=registry,
         )
+        self.connections_refused = Counter(
+            "hotline_api_connections_refused_total",
+            "HTTP connections closed by the server's limits (per-address, header-timeout)",
+            ["reason"],
+            registry=registry,
+        )
         self.ws_clients = Gauge(
             "hotline_api_websocket_clients", "WebSocket clients connected", registry=registry
         )
@@ -41,17 +47,5 @@ class ApiMetrics:
         self.ws_dropped = Counter(
             "hotline_api_websocket_dropped_total",
             "Messages dropped because a client's queue was full (a slow client)",
-            registry=registry,
-        )
-        self.call_control = Counter(
-            "hotline_api_call_control_total",
-            "Call-control operations by operation and result",
-            ["operation", "result"],
-            registry=registry,
-        )
-        self.monitoring = Counter(
-            "hotline_api_monitoring_sessions_total",
-            "QA monitoring sessions started, by mode",
-            ["mode"],
             registry=registry,
         )

@@ -9,9 +9,9 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from cti.api.errors import ApiError, NotFound, RateLimited, translate
 from cti.api.keys import METRICS, ROUTE_NAME, SESSION
 from cti.api.routes import json_response
+from cti.errors import ApiError, NotFound, RateLimited, translate
 
 __all__ = ["middlewares"]
 
@@ -20,7 +20,7 @@ log = structlog.get_logger(__name__)
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "media-src 'self' blob:; "
-    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 
 
@@ -70,7 +70,10 @@ async def handle_errors(request: web.Request, handler: Handler) -> web.StreamRes
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:  # a page's 404, a redirect: the same headers (finding 7)
+        response = web.Response(status=exc.status, reason=exc.reason, text=exc.text, headers=exc.headers)
     if response.prepared:  # a WebSocket: its headers are gone already
         return response
     headers = response.headers

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of the API, built from the route table (served at ``/api/openapi.json``).
 
 Each guarded route documents its bearer security, its permission and the roles holding it
-(``x-permission``, ``x-roles``), its request body schema (from :mod:`cti.api.schemas`), its
+(``x-permission``, ``x-roles``), its request body schema (from :mod:`cti.desk.schemas`), its
 path and query parameters, and the error answers every route may give.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from cti.api.roles import GRANTS
+from cti.access.roles import GRANTS
 from cti.api.routes import PublicRoute, Route
 
 __all__ = ["build_document"]

@@ -2,7 +2,7 @@
 
 Each feature module (``http_*.py``) lists its routes as :class:`Route` values.  :func:`install`
 adds them to the aiohttp router, each wrapped by :func:`guarded`, which resolves the bearer
-token and checks the route's :class:`~cti.api.roles.Permission` before the handler runs; the
+token and checks the route's :class:`~cti.access.roles.Permission` before the handler runs; the
 handler then checks the *scope* (prefecture, own call) of what it is asked to touch.  The
 OpenAPI document (:mod:`cti.api.openapi`) and the test that walks every route with every role
 read the same table, so no route can be added without a permission.
@@ -12,18 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from cti.api.auth import Session, bearer
-from cti.api.errors import BadRequest, Forbidden
+from cti.access.auth import Session, bearer
+from cti.access.roles import Permission, Principal
 from cti.api.keys import AUTH, ROUTE_NAME, SESSION
-from cti.api.notifier import dumps
-from cti.api.roles import Permission, Principal
+from cti.errors import BadRequest, Forbidden
+from cti.notifier import dumps
 
-__all__ = ["PublicRoute", "Route", "install", "json_response", "read_body", "whole_number"]
+__all__ = ["PublicRoute", "Route", "install", "json_response", "moment", "read_body", "whole_number"]
 
 Handler = Callable[[web.Request, Principal], Awaitable[web.StreamResponse]]
 PublicHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -81,17 +82,33 @@ async def read_body(request: web.Request, model: type[M]) -> M:
         raise BadRequest("the request body is not valid", problems=problems) from None
 
 
+MAX_WHOLE_NUMBER = 2**63 - 1  # a database BIGINT
+
+
 def whole_number(text: str, what: str) -> int:
-    """A path or query parameter that must be digits (an id, a limit); :class:`BadRequest` otherwise."""
-    if not text.isdigit():
-        raise BadRequest(f"{what} is a number")
+    """A path or query parameter that must be ASCII digits (an id, a limit) and fit a database
+    integer; :class:`BadRequest` otherwise (``"²".isdigit()`` is true, but ``int("²")`` fails)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > MAX_WHOLE_NUMBER:
+        raise BadRequest(f"{what} is a number from 0 to {MAX_WHOLE_NUMBER}")
     return int(text)
+
+
+def moment(request: web.Request, name: str) -> datetime | None:
+    """An ISO 8601 date or date-time query parameter (UTC unless it says otherwise)."""
+    text = request.query.get(name)
+    if not text:
+        return None
+    try:
+        found = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(f"{name} is an ISO 8601 date or date-time, e.g. 2024-06-10T09:00") from None
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
 
 
 def guarded(route: Route) -> PublicHandler:
     async def handle(request: web.Request) -> web.StreamResponse:
         request[ROUTE_NAME] = route.name
-        session = authenticated(request)
+        session = await authenticated(request)
         who = session.principal
         if not who.may(route.permission):
             raise Forbidden(f"role {who.role.value} may not do this", permission=route.permission.value)
@@ -100,8 +117,8 @@ def guarded(route: Route) -> PublicHandler:
     return handle
 
 
-def authenticated(request: web.Request) -> Session:
-    session = request.app[AUTH].session(bearer(request.headers.get("Authorization")))
+async def authenticated(request: web.Request) -> Session:
+    session = await request.app[AUTH].session(bearer(request.headers.get("Authorization")))
     request[SESSION] = session
     return session
 

@@ -1,14 +1,9 @@
-"""Serving the API of a node on a TCP port.
+"""Serving an application on a TCP port.
 
-* :func:`running_api` — ``async with running_api(node, host, port) as api:`` binds, yields a
+* :func:`running_api` — ``async with running_api(app, host, port) as api:`` binds, yields a
   :class:`RunningApi` (``api.port``, ``api.url``), and stops the site and the app's background
   work on the way out.  Port 0 picks a free port.
-* :func:`serve_api` — ``await serve_api(node, host, port)`` serves until cancelled (for the
-  demo's ``--web PORT``: run it in the demo's task group).
-* :func:`api_extension` — the node extension (``cti.app.default_extensions``): binds
-  ``[api] host:port`` when ``[api] listen = true`` (``hotline serve``), and does nothing
-  otherwise, so nodes in tests and the demo without ``--web`` open no port.  The running API is
-  on the node as ``node.api``.
+* :func:`serve_api` — ``await serve_api(app, host, port)`` serves until cancelled.
 """
 
 from __future__ import annotations
@@ -17,14 +12,14 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 from aiohttp import web
 
-from cti.api.app import ApiDeps, build_app
+from cti.api.connection_guard import ConnectionGuard, raise_descriptor_limit
+from cti.api.keys import METRICS, PROXIES, SETTINGS
 
-__all__ = ["RunningApi", "api_extension", "running_api", "serve_api"]
+__all__ = ["RunningApi", "running_api", "serve_api"]
 
 log = structlog.get_logger(__name__)
 
@@ -41,41 +36,41 @@ class RunningApi:
 
 
 @contextlib.asynccontextmanager
-async def running_api(
-    node: Any, host: str, port: int, *, deps: ApiDeps | None = None
-) -> AsyncIterator[RunningApi]:
-    """Serve the API of ``node`` (a :class:`cti.app.CtiNode`; or of ``deps``) on ``host:port``."""
-    app = build_app(deps if deps is not None else ApiDeps.of_node(node))
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
+async def running_api(app: web.Application, host: str, port: int) -> AsyncIterator[RunningApi]:
+    """Serve ``app`` on ``host:port`` until the block ends, within the limits of its
+    :class:`~cti.api.settings.ApiSettings` (:mod:`cti.api.connection_guard`)."""
+    settings = app[SETTINGS]
+    files = raise_descriptor_limit()
+    runner = web.AppRunner(
+        app, access_log=None, shutdown_timeout=2.0, keepalive_timeout=settings.keepalive_timeout_s
+    )
     await runner.setup()
+    server: asyncio.Server | None = None
     try:
-        site = web.TCPSite(runner, host, port, backlog=1024)
-        await site.start()
-        bound = port
-        for address in runner.addresses:  # the port actually bound, when port was 0
-            if isinstance(address, tuple) and len(address) >= 2:
-                bound = int(address[1])
-                break
+        if runner.server is None:
+            raise RuntimeError("the application runner has no server")
+        guard = ConnectionGuard(
+            runner.server,
+            header_timeout_s=settings.header_timeout_s,
+            max_per_address=settings.max_connections_per_address,
+            exempt=app[PROXIES],
+            refused=app[METRICS].connections_refused,
+        )
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(guard, host, port, backlog=1024, reuse_address=True)
+        bound = int(server.sockets[0].getsockname()[1]) if server.sockets else port
         api = RunningApi(app, host, bound)
-        log.info("api listening", url=api.url)
-        if node is not None:
-            node.api = api
+        log.info("api listening", url=api.url, open_files=files)
         yield api
     finally:
+        if server is not None:
+            server.close()
         await runner.cleanup()
+        if server is not None:
+            await server.wait_closed()
 
 
-async def serve_api(node: Any, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Serve ``node``'s API and pages on ``host:port`` until cancelled."""
-    async with running_api(node, host, port):
+async def serve_api(app: web.Application, host: str = "127.0.0.1", port: int = 8080) -> None:
+    """Serve ``app`` on ``host:port`` until cancelled."""
+    async with running_api(app, host, port):
         await asyncio.Event().wait()
-
-
-@contextlib.asynccontextmanager
-async def api_extension(node: Any) -> AsyncIterator[None]:
-    settings = node.settings.api
-    if not settings.listen:
-        yield
-        return
-    async with running_api(node, settings.host, settings.port):
-        yield

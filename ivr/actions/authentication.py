@@ -1,7 +1,7 @@
 """The service PIN (服务密码) before a bill is read back.
 
 Wrong PINs are counted on the customer record; after ``pin_max_failures`` the PIN is locked for
-``pin_lock_minutes``, and the lock holds for later calls too (:func:`cti.storage.customers.check_pin`).
+``pin_lock_minutes``, and the lock holds for later calls too (:func:`storage.customers.check_pin`).
 The keyed PIN is removed from the call's variables as soon as it is checked.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
-from cti.storage.customers import Customer, PinPolicy, check_pin, pin_state
 from ivr.actions.action import ActionResult, action
 from ivr.call import IvrCall
+from storage.customers import Customer, PinPolicy, check_pin, pin_state
 
 
 @action("pin_status", {"open", "locked", "not_set"})

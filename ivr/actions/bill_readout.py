@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cti.storage.billing import Account, Bill, bill_for, billing_period, latest_bill, recent_charges
-from cti.storage.customers import Language
 from ivr.actions.action import ActionResult, action
 from ivr.call import IvrCall
-from ivr.speech import Speech, amount, day_of_month, phrase, play
+from prompts.language import Language
+from prompts.speech import Speech, amount, day_of_month, phrase, play
+from storage.billing import Account, Bill, bill_for, billing_period, latest_bill, recent_charges
 
 
 def bill_speech(account: Account, bill: Bill | None, language: Language) -> Speech:

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from cti.storage.customers import Customer, find_customer_by_number, normalise_number
 from ivr.actions.action import ActionResult, action
 from ivr.call import IvrCall
 from ivr.caller import CallerProfile
+from storage.customers import Customer, find_customer_by_number, normalise_number
 
 STORE_ERRORS = (SQLAlchemyError, OSError, asyncio.TimeoutError)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cti.storage.knowledge import Topic, entries_for
 from ivr.actions.action import ActionResult, action
 from ivr.call import KEYS, IvrCall
-from ivr.speech import SOUND_FOLDER, play
+from prompts.speech import SOUND_FOLDER, play
+from storage.knowledge import Topic, entries_for
 
 NEXT_KEY = "1"
 REPEAT_KEY = "*"
@@ -25,7 +25,7 @@ async def read_knowledge(call: IvrCall, args: Mapping[str, str]) -> ActionResult
     """Read the knowledge entries on ``args.topic`` in the caller's language."""
     topic = Topic(args["topic"])
     async with call.sessions() as db:
-        entries = await entries_for(db, topic, call.language, call.caller.prefecture)
+        entries = await entries_for(db, topic, call.language, call.caller.prefecture, now=call.clock())
     if not entries:
         return ActionResult("empty")
     key = await call.say(play("kb_intro"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cti.storage.customers import Language
 from ivr.actions.action import ActionResult, action
 from ivr.call import IvrCall
+from prompts.language import Language
 
 
 @action("switch_language", {"ok"}, optional={"to"})

@@ -1,8 +1,8 @@
 """What the simulator's FastAGI client needs from a channel.
 
-The simulated PBX (``sim.channel.Channel``) provides this; tests of the AGI client use a
-small fake.  All waits go through the channel, which owns the simulated clock, the caller's
-DTMF and the hang-up.
+The simulated PBX provides this (:class:`sim.apps.agi_channel.ChannelAsAgiSeesIt`); tests of
+the AGI client use a small fake.  All waits go through the channel, which owns the simulated
+clock, the caller's DTMF and the hang-up.
 """
 
 from __future__ import annotations

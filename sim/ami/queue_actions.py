@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cti.ami.protocol import AmiMessage
-from sim.ami.actions import error, reply, success
+from sim.ami.replies import error, reply, success
 from sim.dialplan.ctext import atoi, scan_int
 from sim.queue_config import ast_true
 from sim.queue_module import queues_of

@@ -13,6 +13,7 @@ import asyncio
 import re
 from typing import TYPE_CHECKING
 
+from sim import playback
 from sim.agi.port import ChannelHungUp
 from sim.channel import AST_STATE_UP, Channel
 from sim.dialplan.args import split_app_args
@@ -165,7 +166,7 @@ async def _connect(
     if "A" in params:
         try:
             for name in params["A"].split("&"):
-                await callee.play(name, "")
+                await playback.play(callee, name, "")
         except ChannelHungUp:
             pass
     bridge = pbx.new_bridge()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sim import playback
 from sim.agi.port import ChannelHungUp, SoundMissing
 from sim.channel import AST_STATE_UP, Channel, WakeReason
 from sim.dialplan.args import split_app_args
@@ -26,7 +27,7 @@ async def app_playback(pbx: Pbx, chan: Channel, data: str) -> int:
     status = "SUCCESS"
     try:
         for name in files:
-            outcome = await chan.play(name, "")
+            outcome = await playback.play(chan, name, "")
             if not outcome.found:
                 status = "FAILED"
     except ChannelHungUp:
@@ -43,7 +44,7 @@ async def app_background(pbx: Pbx, chan: Channel, data: str) -> int:
         await pbx.answer(chan)
     try:
         for name in files:
-            outcome = await chan.play(name, ALL_DIGITS)
+            outcome = await playback.play(chan, name, ALL_DIGITS)
             if outcome.digit is not None:
                 return await _collect_extension(pbx, chan, outcome.digit, context)
     except ChannelHungUp:
@@ -108,7 +109,7 @@ async def app_musiconhold(pbx: Pbx, chan: Channel, data: str) -> int:
 
 async def app_saydigits(pbx: Pbx, chan: Channel, data: str) -> int:
     try:
-        await chan.say_digits(split_app_args(data)[0] if data else "", "")
+        await playback.say_digits(chan, split_app_args(data)[0] if data else "", "")
     except ChannelHungUp:
         return -1
     return 0
@@ -121,7 +122,7 @@ async def app_saynumber(pbx: Pbx, chan: Channel, data: str) -> int:
     except ValueError:
         return 0  # Asterisk: "number must be an integer" warning, carries on
     try:
-        await chan.say_number(number, "", None)
+        await playback.say_number(chan, number, "", None)
     except ChannelHungUp:
         return -1
     except SoundMissing:
@@ -140,7 +141,7 @@ async def app_read(pbx: Pbx, chan: Channel, data: str) -> int:
     typed = ""
     try:
         for name in [f for f in files.split("&") if f]:
-            outcome = await chan.play(name, ALL_DIGITS)
+            outcome = await playback.play(chan, name, ALL_DIGITS)
             if outcome.digit is not None:
                 typed = outcome.digit
                 break

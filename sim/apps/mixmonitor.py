@@ -6,14 +6,23 @@ from typing import TYPE_CHECKING
 
 from sim.channel import Channel
 from sim.dialplan.args import split_app_args
-from sim.recording import Recorder, resolve_path
+from sim.recording import Recorder, parse_options, resolve_path
 
 if TYPE_CHECKING:
     from sim.pbx import Pbx
 
 
 def start_recording(pbx: Pbx, chan: Channel, filename: str, options: str = "") -> Recorder:
-    recorder = Recorder(pbx, chan, resolve_path(pbx.spool_dir, filename), only_bridged="b" in options)
+    given = parse_options(options)
+    sides = {d: resolve_path(pbx.spool_dir, given[d]) if given.get(d) else None for d in ("r", "t")}
+    recorder = Recorder(
+        pbx,
+        chan,
+        resolve_path(pbx.spool_dir, filename),
+        only_bridged="b" in given,
+        read_path=sides["r"],
+        write_path=sides["t"],
+    )
     recorder.start()
     return recorder
 

@@ -23,10 +23,10 @@ from redis.exceptions import RedisError
 from acd.clock import ManualClock
 from acd.overflow import RoutingConfig, load_routing
 from acd.service import AcdService
+from acd.settings import AcdSettings
 from acd.store import AcdStore
 from acd.store_memory import MemoryStore
 from acd.store_redis import RedisStore
-from cti.settings import AcdSettings
 
 from .support import AgentHistory, FakeTelephony
 

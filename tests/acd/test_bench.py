@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from acd.settings import AcdSettings, RedisSettings
 from acd.store import open_store
 from acd.store_redis import RedisStore
 from bench.routing import Centre, run
-from cti.settings import AcdSettings, RedisSettings
 
 from .conftest import redis_url, require_redis
 
@@ -23,6 +23,10 @@ async def test_small_bench_reports_both_stores() -> None:
         assert r["decisions"] == 80 and r["offers"] > 0
         assert r["decisions_per_s"] > 0 and 0 < r["p50_ms"] <= r["p99_ms"]
     assert any("calls waiting" in line for line in lines)
+    redis = results["redis"]  # the bare Lua claim, timed after each decision
+    assert 0 < redis["floor_p50_ms"] <= redis["floor_p99_ms"]
+    assert redis["p99_ratio"] == round(redis["p99_ms"] / redis["floor_p99_ms"], 2)
+    assert "floor_p99_ms" not in results["memory"]
 
 
 @pytest.mark.redis

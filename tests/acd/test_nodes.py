@@ -7,10 +7,10 @@ import asyncio
 from acd.agent_state import AgentState
 from acd.clock import ManualClock
 from acd.model import SkillRequirement
+from acd.settings import AcdSettings, RedisSettings
 from acd.store import CallPhase, open_store
 from acd.store_memory import MemoryStore
 from acd.telephony import OfferEnd
-from cti.settings import AcdSettings, RedisSettings
 
 from .conftest import ServiceFactory
 from .support import AgentHistory, FakeTelephony, agent

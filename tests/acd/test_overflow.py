@@ -18,6 +18,10 @@ def call(segment: Segment, skill: str = "complaint", level: AgentLevel = AgentLe
 
 
 def test_shipped_rules_vip_complaint_steps() -> None:
+    """Seed 000: every complaint of a big, important or private-line customer goes to a senior.
+
+    Until this issue the shipped rules let any junior take it after 42 s (a third step with
+    min_level junior, and this test asserted it); the rule now ends with any senior, for ever."""
     config = load_routing()
     assert config.source == str(DEFAULT_RULES_FILE)
     c = call(Segment.VIP)
@@ -25,20 +29,55 @@ def test_shipped_rules_vip_complaint_steps() -> None:
     assert rule.name == "vip-complaint"
     senior_here = agent("s1", "senior", ["complaint"], "chengdu")
     senior_there = agent("s2", "senior", ["complaint"], "mianyang")
+    manager = agent("m1", "manager", ["complaint"], "mianyang")
     junior_here = agent("j1", "junior", ["complaint"], "chengdu")
     expectations = [
         (0.0, 0, {"s1"}, 1002.0),
         (1.9, 0, {"s1"}, 1002.0),
-        (2.0, 1, {"s1", "s2"}, 1042.0),
-        (41.9, 1, {"s1", "s2"}, 1042.0),
-        (42.0, 2, {"s1", "s2", "j1"}, None),
-        (6000.0, 2, {"s1", "s2", "j1"}, None),
+        (2.0, 1, {"s1", "s2", "m1"}, None),
+        (41.9, 1, {"s1", "s2", "m1"}, None),
+        (42.0, 1, {"s1", "s2", "m1"}, None),
+        (6000.0, 1, {"s1", "s2", "m1"}, None),
     ]
     for elapsed, index, admitted, next_at in expectations:
         state = rule.state_at(c, 1000.0 + elapsed)
         assert state.index == index and state.next_at == next_at
-        everyone = (senior_here, senior_there, junior_here)
+        everyone = (senior_here, senior_there, manager, junior_here)
         assert {a.id for a in everyone if state.eligibility.admits(a)} == admitted
+
+
+@settings(max_examples=300)
+@given(
+    st.sampled_from(list(Segment)),
+    st.sampled_from(["complaint", "billing", "fault", "general"]),
+    st.sampled_from(list(AgentLevel)),
+    st.floats(0, 1e6),
+)
+def test_no_shipped_rule_lets_a_junior_take_a_key_customers_complaint(
+    segment: Segment, skill: str, level: AgentLevel, elapsed: float
+) -> None:
+    """At any time: a VIP or private-line complaint, and any call that needs a senior (an
+    important customer's complaint arrives so from the IVR, an escalation), admits no junior."""
+    config = load_routing()
+    c = WaitingCall("u1", SkillRequirement(skill, level), segment, "chengdu", enqueued_at=1000.0)
+    junior = agent("j1", "junior", [skill], "chengdu")
+    state = config.state_at(c, 1000.0 + elapsed)
+    key_complaint = skill == "complaint" and segment in (Segment.VIP, Segment.PRIVATE_LINE)
+    if key_complaint or level >= AgentLevel.SENIOR:
+        assert not state.eligibility.admits(junior)
+
+
+def test_shipped_emergency_rule_jumps_the_line_and_opens_to_every_prefecture() -> None:
+    config = load_routing()
+    c = call(Segment.NORMAL, "emergency")
+    rule = config.rule_for(c.segment, c.requirement)
+    assert rule.name == "emergency" and rule.head_start_s == 3600.0
+    here = agent("j1", "junior", ["emergency"], "chengdu")
+    there = agent("j2", "junior", ["emergency"], "mianyang")
+    assert {a.id for a in (here, there) if rule.state_at(c, 1004.9).eligibility.admits(a)} == {"j1"}
+    assert {a.id for a in (here, there) if rule.state_at(c, 1005.0).eligibility.admits(a)} == {"j1", "j2"}
+    # a VIP's emergency is an emergency first
+    assert config.rule_for(Segment.VIP, SkillRequirement("emergency")).name == "emergency"
 
 
 def test_private_line_complaint_is_vip_complaint_and_escalations_keep_their_level() -> None:
@@ -104,6 +143,7 @@ BAD = [
     ("agent_choice: {keep_free: {senior: -1}}\nrules: [{name: a, steps: [{}]}]", "keep_free.senior"),
     ("rules: [{name: a, match: {skills: []}, steps: [{}]}]", "an empty list matches nothing"),
     ("rules: {name: a}", "'rules' must be a non-empty list"),
+    ("rules: [{name: a, head_start_s: -5, steps: [{}]}]", "rule 'a', head_start_s: must be zero or more"),
 ]
 
 
@@ -163,6 +203,7 @@ yamlish = st.recursive(
                     "agent_choice",
                     "keep_free",
                     "senior",
+                    "head_start_s",
                     "x",
                 ]
             ),

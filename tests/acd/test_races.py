@@ -13,9 +13,9 @@ import pytest
 from acd.agent_state import AgentState
 from acd.clock import ManualClock
 from acd.errors import IllegalTransition
-from acd.model import SkillRequirement
+from acd.model import Segment, SkillRequirement, WaitingCall
 from acd.service import AcdService
-from acd.store import CallPhase
+from acd.store import CallPhase, CallPut, Change
 
 from .conftest import ServiceFactory
 from .support import AgentHistory, FakeTelephony, agent, drain
@@ -116,6 +116,30 @@ async def test_two_offers_for_one_agent_at_once(
     )
     assert len(telephony.offers()) == 1
     assert telephony.offers()[0][0] == "u0"  # the best-placed call, whichever node decided
+    assert history.problems() == []
+    await check([a, b], clock, history)
+
+
+async def test_a_new_call_finds_an_agent_with_a_better_call_waiting(
+    make_service: ServiceFactory, clock: ManualClock, telephony: FakeTelephony, history: AgentHistory
+) -> None:
+    """The window of the test above, made deterministic: another node has stored a call and not
+    yet routed it when this node routes a newer one.  The agent chosen for the newer call takes
+    the older call, and the newer call goes on to the next agent."""
+    a, b = await nodes(make_service)
+    for agent_id in ("j1", "j2"):
+        await a.register_agent(agent(agent_id))
+        await a.login(agent_id)
+        clock.advance(1)
+    now = clock.now()
+    rule = b.routing.rule_for(Segment.NORMAL, BILLING)
+    call = WaitingCall("u0", BILLING, Segment.NORMAL, "chengdu", now, rule.name)
+    score = b.routing.priority.score(Segment.NORMAL, now)
+    put = CallPut(call, CallPhase.WAITING, None, score, now, rule.state_at(call, now))
+    assert await b.store.commit(Change(calls=(put,)))  # node b's enqueue, before its routing
+    clock.advance(1)
+    await a.enqueue("n1", BILLING, "normal", "chengdu")
+    assert telephony.offers() == [("u0", "j1"), ("n1", "j2")]
     assert history.problems() == []
     await check([a, b], clock, history)
 

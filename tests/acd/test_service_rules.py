@@ -295,13 +295,19 @@ async def test_abandon_while_waiting_and_dequeue(service: AcdService, clock: Man
     assert (total.abandoned, total.waiting, total.abandonment_rate) == (1, 0, 1.0)
 
 
-async def test_caller_gone_when_the_agent_is_dialled(service: AcdService, telephony: FakeTelephony) -> None:
+async def test_caller_gone_when_the_agent_is_dialled(
+    service: AcdService, telephony: FakeTelephony, clock: ManualClock
+) -> None:
+    """The caller's channel is gone when the agent is to be dialled: an abandoned call, the agent
+    free again.  (A fake FastAGI peer's invented uniqueids, which once moved the wallboard by 200 a
+    second this way, are refused before they reach the ACD: tests/node/test_agi_trust.py.)"""
     telephony.caller_gone.add("u1")
     await staff(service, agent("j1"))
     await service.enqueue("u1", BILLING, "normal", "chengdu")
     assert await phase(service, "u1") is None
     assert await state(service, "j1") is AgentState.AVAILABLE
-    assert service.stats.snapshot(0).total.abandoned == 1
+    total = service.stats.snapshot(clock.now()).total
+    assert (total.abandoned, total.waiting) == (1, 0)
 
 
 async def test_starvation_bound_holds_under_a_stream_of_vips(
@@ -332,3 +338,33 @@ async def test_starvation_bound_holds_under_a_stream_of_vips(
     assert "ordinary" in served
     before = served[: served.index("ordinary")]
     assert before and all(arrivals[v] <= arrivals["ordinary"] + 60 for v in before)
+
+
+async def test_shipped_rules_an_emergency_is_answered_before_calls_queued_earlier(
+    make_service: ServiceFactory, clock: ManualClock, telephony: FakeTelephony
+) -> None:
+    """紧急服务: a lost phone the IVR could not suspend jumps every line (the shipped rules' emergency
+    rule: an hour's head start), and after 5 s any free agent of any prefecture may take it."""
+    from acd.overflow import load_routing
+
+    service = await make_service(routing_config=load_routing(), wrapup_s=0)
+    general = SkillRequirement("general")
+    emergency = SkillRequirement("emergency")
+    for n in range(3):
+        await service.enqueue(f"early-{n}", general, "normal", "chengdu")
+        clock.advance(5)
+    await service.enqueue("vip-early", general, "vip", "chengdu")
+    clock.advance(5)
+    await service.enqueue("lost-phone", emergency, "normal", "chengdu")
+    await staff(service, agent("a1", "junior", ["general", "emergency"], "chengdu"))
+    assert telephony.offers() == [("lost-phone", "a1")]  # before the VIP and the ordinary calls
+    # an emergency of another prefecture: its own prefecture's agents only, for 5 s, then anyone's
+    await service.enqueue("lost-phone-far", emergency, "normal", "mianyang")
+    await staff(service, agent("a2", "junior", ["general", "emergency"], "chengdu"))
+    assert telephony.offers()[-1] == ("vip-early", "a2")
+    await staff(service, agent("a3", "junior", ["general", "emergency"], "chengdu"))
+    assert telephony.offers()[-1] == ("early-0", "a3")
+    clock.advance(5)
+    await service.tick()  # the upkeep moves the call to its next step
+    await staff(service, agent("a4", "junior", ["general", "emergency"], "chengdu"))
+    assert telephony.offers()[-1] == ("lost-phone-far", "a4")  # before early-1, queued 25 s earlier

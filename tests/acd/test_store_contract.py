@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from acd.agent_state import AgentEvent, AgentState, AgentStatus, Timings, transition
+from acd.errors import AgentNotLoggedOut
 from acd.model import AgentLevel, Segment, SkillRequirement, WaitingCall
 from acd.overflow import RoutingConfig, load_routing
 from acd.priority import HEAD_EPSILON_S
@@ -156,6 +157,32 @@ async def test_reservation_is_the_reserve_transition(store: AcdStore) -> None:
     assert await store.audit(NOW) == []
 
 
+async def test_a_call_driven_decision_gives_the_agent_the_best_call_waiting_for_it(store: AcdStore) -> None:
+    """An agent has just become available and its own decision has not run yet, with calls waiting
+    for it; a newer call's decision (another node's) must not give it the newer call."""
+    await store.put_agent(agent("a1"), NOW)
+    await store.put_agent(agent("a2"), NOW)
+    await enqueue(store, waiting("u1", at=NOW - 30))
+    await enqueue(store, waiting("u2", at=NOW - 20))
+    await login(store, "a1", NOW - 10)  # available; not routed
+    await enqueue(store, waiting("n1", at=NOW))
+    offer = await store.reserve_for_call("n1", NOW, 15.0, CONSERVE)
+    assert offer is not None and (offer.call.entry_id, offer.agent.id) == ("u1", "a1")
+    assert offer.call == await store.call("u1") and offer.status.entry_id == "u1"
+    n1 = await store.call("n1")
+    assert n1 is not None and n1.phase is CallPhase.WAITING and n1.version == 1  # untouched
+    assert await store.reserve_for_call("n1", NOW, 15.0, CONSERVE) is None  # nobody else free
+    await login(store, "a2", NOW)
+    offer = await store.reserve_for_call("n1", NOW + 1, 15.0, CONSERVE)
+    assert offer is not None and (offer.call.entry_id, offer.agent.id) == ("u2", "a2")
+    assert [(c.entry_id, c.phase) for c in await store.calls()] == [
+        ("u1", CallPhase.OFFERED),
+        ("u2", CallPhase.OFFERED),
+        ("n1", CallPhase.WAITING),
+    ]
+    assert await store.audit(NOW + 1) == []
+
+
 async def test_a_profile_change_reindexes_an_available_agent(store: AcdStore) -> None:
     await store.put_agent(agent("a1", skills=["billing"]), NOW)
     await login(store, "a1")
@@ -165,6 +192,26 @@ async def test_a_profile_change_reindexes_an_available_agent(store: AcdStore) ->
     assert await store.audit(NOW) == []
     offer = await store.reserve_for_call("u1", NOW, 15.0, CONSERVE)
     assert offer is not None and offer.agent.id == "a1"
+
+
+async def test_a_retired_agent_is_removed_once_logged_out(store: AcdStore) -> None:
+    await store.put_agent(agent("a1", skills=["billing"]), NOW)
+    await store.put_agent(agent("a2", skills=["billing"]), NOW)
+    await login(store, "a1")
+    with pytest.raises(AgentNotLoggedOut):
+        await store.remove_agent("a1")
+    assert await store.agent("a1") is not None  # still there, still indexed
+    assert await store.audit(NOW) == []
+    await set_state(store, "a1", AgentEvent.LOGOUT, NOW + 1)
+    assert await store.remove_agent("a1") is True
+    assert await store.remove_agent("a1") is False  # gone already
+    assert [a.id for a in await store.agents()] == ["a2"]
+    assert await store.status("a1") is None and "a1" not in await store.statuses()
+    assert await store.audit(NOW + 2) == []
+    await login(store, "a2")
+    await enqueue(store, waiting("u1", skill="billing"))
+    offer = await store.reserve_for_call("u1", NOW + 2, 15.0, CONSERVE)
+    assert offer is not None and offer.agent.id == "a2"
 
 
 async def test_agents_of_a_dead_node_are_not_offered_calls(store: AcdStore, backend: Backend) -> None:
@@ -244,9 +291,14 @@ async def compare_decisions(store: AcdStore, rng: random.Random, policy: ChoiceP
                 continue
             call = rng.choice(candidates)
             eligibility = ROUTING.state_at(call.entry, NOW).eligibility
-            expected = reference.agent_for(eligibility, agents, statuses, policy)
+            chosen = reference.agent_for(eligibility, agents, statuses, policy)
+            # that agent takes the best call it may take: this one or a better-placed one
+            expected_pair = chosen and (
+                chosen,
+                reference.entry_for(agents[chosen], calls, agents, statuses, ROUTING, NOW, policy),
+            )
             offer = await store.reserve_for_call(call.entry_id, NOW, 15.0, policy)
-            assert (offer.agent.id if offer else None) == expected, call.entry
+            assert (offer and (offer.agent.id, offer.call.entry_id)) == expected_pair, call.entry
         else:
             free = [a for a, s in statuses.items() if s.state is AgentState.AVAILABLE]
             if not free:

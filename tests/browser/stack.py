@@ -10,17 +10,16 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from cti.acd.node import acd_extension
-from cti.api.server import RunningApi, api_extension
-from cti.app import CtiNode
-from cti.settings import Settings, load_settings
-from cti.storage.db import create_engine_from_settings, create_schema, session_factory
-from cti.storage.demo_data import seed_demo_data
+from cti.api.server import RunningApi
+from demo.data import seed_demo_data
+from node.root import Node, Parts, running_node
+from node.settings import Settings, load_settings
 from sim.ami.server import AmiUser
 from sim.callers import Caller, CallerScript, KeyStep
 from sim.distributions import Fixed
 from sim.main import DEFAULT_DIALPLAN, Simulator, SimulatorConfig
 from sim.phones import PhoneProfile
+from storage.db import create_engine_from_settings, create_schema, session_factory
 
 AGENT_PHONES = ("1001", "1002", "1003", "1004", "1005")
 QA_PHONES = ("8001", "8002", "8010")
@@ -29,7 +28,7 @@ QA_PHONES = ("8001", "8002", "8010")
 @dataclass
 class Stack:
     sim: Simulator
-    node: CtiNode
+    node: Node
     api: RunningApi
 
     @property
@@ -78,9 +77,8 @@ async def running_stack(workdir: Path) -> AsyncIterator[Stack]:
                 await db.commit()
         finally:
             await engine.dispose()
-        async with CtiNode.running(settings, extensions=[acd_extension(), api_extension]) as node:
+        async with running_node(settings, parts=Parts(recordings=False)) as node:
             sim.pbx.agi_override = f"127.0.0.1:{node.agi.port}"
             await node.ami.wait_connected(timeout_s=10)
-            api = getattr(node, "api", None)
-            assert isinstance(api, RunningApi)
-            yield Stack(sim, node, api)
+            assert node.api is not None
+            yield Stack(sim, node, node.api)

@@ -20,8 +20,8 @@ import pytest_asyncio
 from playwright.async_api import BrowserContext, Page, expect
 
 from acd.agent_state import AgentState
-from cti.storage.recordings import Recording, RecordingStatus
-from cti.storage.users import DEMO_PASSWORD
+from storage.recordings import Recording, RecordingStatus
+from storage.users import DEMO_PASSWORD
 from tests.support.audio import write_wav
 
 from .stack import Stack, running_stack
@@ -35,6 +35,9 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
         yield running
 
 
+LIVE_PAGES = frozenset({"agent", "floor", "qa", "wallboard"})  # the pages with a live feed (H.feed)
+
+
 async def sign_in(browser: BrowserContext, stack: Stack, page_name: str, username: str) -> Page:
     page = await browser.new_page()
     await page.goto(f"{stack.url}/{page_name}")
@@ -42,6 +45,8 @@ async def sign_in(browser: BrowserContext, stack: Stack, page_name: str, usernam
     await page.fill("#password", DEMO_PASSWORD)
     await page.click("#login-submit")
     await expect(page.locator("#main")).to_be_visible()
+    if page_name in LIVE_PAGES:  # events pushed from now on reach the page (the floor's alert, the pop)
+        await expect(page.locator("html")).to_have_attribute("data-feed", "live")
     return page
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from cti.agi.server import FastAgiServer
 from cti.agi.session import AgiSession
+from cti.ami.channels import ChannelAdded, ChannelRemoved
 from cti.ami.client import AmiClient
-from cti.ami.state import ChannelAdded, ChannelRemoved
-from cti.settings import AmiSettings
+from cti.ami.settings import AmiSettings
 from sim.ami.server import AmiUser
 from sim.callers import CallerScript, KeyStep
 from sim.main import Simulator, SimulatorConfig

@@ -5,13 +5,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cti.settings import IvrSettings
-from cti.storage.demo_data import seed_demo_data
-from cti.storage.ivr_records import IvrOutcome
+from demo.data import seed_demo_data
 from ivr.actions.catalogue import VOCABULARY
 from ivr.handler import run_ivr
 from ivr.menu import Menu
 from ivr.menu_loader import load_menu
+from ivr.settings import IvrSettings
+from orders.builtin_provisioning import BuiltinProvisioning
+from orders.catalogue import load_catalogue
+from orders.provisioning import Provisioning
+from orders.service import OrderService
+from orders.settings import OrderSettings
+from storage.ivr_records import IvrOutcome
 from tests.ivr.scripted_caller import ScriptedCaller
 from tests.support.databases import database_url, db_engine, db_sessions, postgres_database  # noqa: F401
 
@@ -46,9 +51,25 @@ class Clock:
         return self.now
 
 
+def order_service(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, provisioning: Provisioning | None = None
+) -> OrderService:
+    adapter = provisioning or BuiltinProvisioning(sessions, clock)
+    return OrderService(sessions, load_catalogue(), adapter, OrderSettings(), clock)
+
+
 @pytest.fixture
 def run_call(hotline_db: async_sessionmaker[AsyncSession], hotline_menu: Menu) -> Run:
-    async def run(caller: ScriptedCaller, menu: Menu | None = None, clock: Clock | None = None) -> IvrOutcome:
-        return await run_ivr(caller, hotline_db, menu or hotline_menu, IvrSettings(), clock=clock or Clock())
+    async def run(
+        caller: ScriptedCaller,
+        menu: Menu | None = None,
+        clock: Clock | None = None,
+        provisioning: Provisioning | None = None,
+    ) -> IvrOutcome:
+        clock = clock or Clock()
+        orders = order_service(hotline_db, clock, provisioning)
+        return await run_ivr(
+            caller, hotline_db, menu or hotline_menu, IvrSettings(), orders=orders, clock=clock
+        )
 
     return run

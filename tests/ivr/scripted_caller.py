@@ -3,7 +3,10 @@
 Script items, consumed in order:
 
 - a string of keys, e.g. ``"2"`` or ``"123456#"``: pressed one by one, each when the IVR next
-  waits for a digit (WAIT FOR DIGIT), i.e. after the prompt has finished;
+  waits for a digit (WAIT FOR DIGIT), i.e. after the prompt has finished, or, in GET DATA, as
+  Asterisk collects them: GET DATA takes keys from the script until ``#`` (which ends it and is
+  not returned), until it has its length, or until a ``TIMEOUT`` (or the end of the script);
+  ``*`` is returned like a digit, as Asterisk does;
 - ``Barge("1")``: pressed while the next prompt that accepts keys is playing (barge-in);
   ``Barge("1", after=3)``: during the fourth such prompt;
 - ``TIMEOUT``: the caller stays silent through the next wait;
@@ -22,8 +25,9 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from cti.agi.environment import AgiEnvironment
-from cti.agi.errors import AgiHangup
-from cti.agi.session import Playback
+from cti.agi.errors import AgiCommandFailed, AgiHangup
+from cti.agi.protocol import AgiReply
+from cti.agi.session import Digits, Playback
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class ScriptedCaller:
     commands: list[str] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     waits: list[int] = field(default_factory=list)
+    entries: list[tuple[int | None, int | None]] = field(default_factory=list)  # GET DATA: time-out, length
     blocked: asyncio.Event = field(default_factory=asyncio.Event)
     _hungup: bool = False
 
@@ -135,6 +140,41 @@ class ScriptedCaller:
             return item.key
         assert isinstance(item, str)
         return item
+
+    async def get_data(
+        self, filename: str, timeout_ms: int | None = None, max_digits: int | None = None
+    ) -> Digits:
+        shown = filename or '""'
+        self._command(f"GET DATA {shown} {timeout_ms} {max_digits}")
+        self.entries.append((timeout_ms, max_digits))
+        collected = ""
+        if filename:
+            if filename in self.missing:
+                raise AgiCommandFailed(f"GET DATA {filename} failed (result=-1)", AgiReply(200, "-1"))
+            self.heard.append(filename)
+            key = self._barge("0123456789*#")
+            if key == "#":
+                return Digits("", timed_out=False)
+            collected = key or ""
+        limit = max_digits or 1024
+        while len(collected) < limit:
+            if not self.script:
+                return Digits(collected, timed_out=True)
+            item = self.script.popleft()
+            if item is HANGUP:
+                self._hungup = True
+                raise AgiHangup("GET DATA: caller hung up")
+            if item is TIMEOUT:
+                return Digits(collected, timed_out=True)
+            if item is BLOCK:
+                self.blocked.set()
+                await asyncio.Event().wait()
+            key = item.key if isinstance(item, Barge) else item
+            assert isinstance(key, str)
+            if key == "#":
+                return Digits(collected, timed_out=False)
+            collected += key
+        return Digits(collected, timed_out=False)
 
     async def say_digits(self, digits: str, escape_digits: str = "") -> str | None:
         self._command(f"SAY DIGITS {digits}")

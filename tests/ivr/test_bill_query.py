@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cti.storage.billing import Bill, recent_charges
-from cti.storage.customers import Customer
-from cti.storage.ivr_records import IvrOutcome, IvrSession, ivr_steps
+from storage.billing import Bill, recent_charges
+from storage.customers import Customer
+from storage.ivr_records import IvrOutcome, IvrSession, ivr_steps
 from tests.ivr.conftest import Run
 from tests.ivr.scripted_caller import HANGUP, TIMEOUT, Barge, ScriptedCaller
 

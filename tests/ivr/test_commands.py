@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from cti.cli import main
-from cti.storage.customers import Language
-from ivr.prompt_audio import FORMATS, build, catalogue_jobs, knowledge_jobs, missing_audio
+from cli.main import main
+from orders.audio_jobs import order_item_jobs
+from prompts.audio import FORMATS, build, catalogue_jobs, knowledge_jobs, missing_audio
+from prompts.language import Language
 from tests.ivr.conftest import MENU_FILE
 
 
@@ -30,7 +31,10 @@ def test_check_prints_the_tree_and_missing_audio(tmp_path: Path, capsys: pytest.
     assert "identify [lookup identify_caller]" in out
     assert "├─ 1 (billing_dispute) → billing_dispute [choice billing_dispute_menu]" in out
     assert "queue skill=complaint level>=junior, senior for VIP/important/private-line" in out
-    assert f"OK {MENU_FILE}: 46 nodes" in out
+    assert f"OK {MENU_FILE}: 102 nodes" in out
+    assert "├─ 6 (lost_phone) → lost [collect 7-12 digits into lost_number]" in out
+    assert "vip_main [choice vip_menu, language_offer]" in out
+    assert "zh/hotline/order_item_caller_id  来电显示" in out
     assert "zh/hotline/welcome  您好，欢迎致电客户服务热线。" in out
     assert "en/digits/hundred  hundred" in out
 
@@ -79,7 +83,7 @@ def test_prompts_build_makes_what_asterisk_plays(tmp_path: Path) -> None:
 def test_prompts_build_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     needs_tts()
     # pretend everything but two files is built, so the command renders just those
-    jobs = catalogue_jobs([Language.EN])
+    jobs = catalogue_jobs([Language.EN]) + order_item_jobs(None, [Language.EN])
     for job in jobs[2:]:
         for fmt in FORMATS:
             path = job.path(tmp_path, fmt)
@@ -100,5 +104,5 @@ def test_check_with_a_store_reports_knowledge_audio(
     assert main(["seed", "--url", url, "--today", "2024-06-10"]) == 0
     assert main(["ivr", "check", str(MENU_FILE), "--prompts-dir", str(tmp_path), "--url", url]) == 2
     out = capsys.readouterr().out
-    assert "zh/hotline/kb_broadband_1  新装宽带请携带身份证到营业厅办理" in out
-    assert "en/hotline/kb_tariffs_3  Activate roaming before travelling." in out
+    assert "zh/hotline/kb_lost_phone_suspend_v1  手机丢失请立即拨打本热线，按6进入手机挂失" in out
+    assert "en/hotline/kb_plan_58_v1  The 58 yuan plan includes 500 national minutes" in out

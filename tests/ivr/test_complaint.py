@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cti.storage.ivr_records import IvrOutcome, IvrSession
-from cti.storage.ticket_lifecycle import TicketActionKind, TicketKind, TicketStatus
-from cti.storage.ticket_numbers import ticket_number_for
-from cti.storage.tickets import Ticket, ticket_history
 from ivr.handoff import AgentLevel, Handoff
+from storage.ivr_records import IvrOutcome, IvrSession
+from storage.ticket_lifecycle import TicketActionKind, TicketKind, TicketStatus
+from storage.ticket_numbers import ticket_number_for
+from storage.tickets import Ticket, ticket_history
 from tests.ivr.conftest import Run
 from tests.ivr.scripted_caller import BLOCK, HANGUP, HANGUP_NOW, ScriptedCaller
 
@@ -33,7 +33,7 @@ async def test_vip_billing_dispute_goes_to_a_senior(
 
     number = ticket_number_for(3)  # the demo data holds tickets 1 and 2
     assert caller.heard == [
-        *h("greeting_vip", "main_menu", "language_offer", "complaint_menu", "billing_dispute_menu"),
+        *h("greeting_vip", "vip_menu", "language_offer", "complaint_menu", "billing_dispute_menu"),
         "hotline/complaint_registered",
         "hotline/ticket_number-1", f"digits:{number}", "hotline/ticket_number-2", f"digits:{number}",
         "hotline/transfer_agent",
@@ -54,7 +54,7 @@ async def test_vip_billing_dispute_goes_to_a_senior(
     assert handoff == Handoff(
         skill="complaint", min_level=AgentLevel.SENIOR, language=handoff.language, segment=handoff.segment,
         priority=21, customer_id="3", prefecture="jiuquan", ticket_id=number,
-        ivr_path="main>3>billing_dispute>usage", ivr_session=str(record.id),
+        ivr_path="vip_main>3>billing_dispute>usage", ivr_session=str(record.id),
     )  # fmt: skip
     assert (handoff.language.value, handoff.segment.value) == ("zh", "vip")
     assert caller.variables["HOTLINE_OUTCOME"] == "queue"
@@ -69,7 +69,8 @@ async def test_who_needs_a_senior(run_call: Run, callerid: str, level: str, prio
     assert await run_call(caller) is IvrOutcome.QUEUED
     assert caller.variables["HOTLINE_MIN_LEVEL"] == level
     assert caller.variables["HOTLINE_PRIORITY"] == str(priority)
-    assert caller.variables["HOTLINE_IVR_PATH"] == "main>3>service_attitude"
+    menu = "vip_main" if callerid == "13800000004" else "main"  # private line: the VIP menu
+    assert caller.variables["HOTLINE_IVR_PATH"] == f"{menu}>3>service_attitude"
 
 
 async def test_suggestion_is_recorded_and_thanked(

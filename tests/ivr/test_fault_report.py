@@ -5,10 +5,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cti.storage.ivr_records import IvrOutcome
-from cti.storage.ticket_lifecycle import TicketKind, TicketStatus
-from cti.storage.ticket_numbers import ticket_number_for
-from cti.storage.tickets import Ticket
+from storage.ivr_records import IvrOutcome
+from storage.ticket_lifecycle import TicketKind, TicketStatus
+from storage.ticket_numbers import ticket_number_for
+from storage.tickets import Ticket
 from tests.ivr.conftest import NOW, Clock, Run
 from tests.ivr.scripted_caller import HANGUP, ScriptedCaller
 
@@ -81,3 +81,19 @@ async def test_overdue_fault_gets_an_apology(
     assert caller.heard[-3:] == h("fault_open_overdue", "agent_or_back", "transfer_agent")
     fault = next(t for t in await _tickets(hotline_db) if t.kind is TicketKind.FAULT)
     assert caller.variables["HOTLINE_TICKET_ID"] == fault.number
+
+
+async def test_an_open_fault_without_its_number_sends_the_caller_to_an_agent(
+    run_call: Run, hotline_db: async_sessionmaker[AsyncSession]
+) -> None:
+    """A ticket row without its number (left half made by another writer) cannot be read out: an
+    apology and an agent, as for any lookup that fails."""
+    async with hotline_db() as db:
+        faults = (await db.execute(select(Ticket).where(Ticket.kind == TicketKind.FAULT))).scalars()
+        for fault in faults:
+            fault.number = None
+        await db.commit()
+    caller = ScriptedCaller.calling("4", callerid="13800000002")
+    assert await run_call(caller) is IvrOutcome.TRANSFERRED
+    assert caller.heard[-2:] == h("system_error", "fallback_agent")
+    assert (caller.variables["HOTLINE_SKILL"], caller.variables["HOTLINE_TICKET_ID"]) == ("fault", "")

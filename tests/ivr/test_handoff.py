@@ -1,7 +1,8 @@
 import pytest
 
-from cti.storage.customers import Language, Segment
+from acd.model import Segment
 from ivr.handoff import VARIABLES, AgentLevel, Handoff, HandoffError
+from prompts.language import Language
 
 HANDOFF = Handoff(
     skill="complaint", min_level=AgentLevel.SENIOR, language=Language.ZH, segment=Segment.VIP, priority=21,
@@ -44,4 +45,4 @@ def test_bad_variables_are_named(name: str, value: str, message: str) -> None:
 
 
 def test_levels_are_ordered() -> None:
-    assert AgentLevel.JUNIOR.rank < AgentLevel.SENIOR.rank < AgentLevel.MANAGER.rank
+    assert AgentLevel.JUNIOR < AgentLevel.SENIOR < AgentLevel.MANAGER

@@ -15,11 +15,15 @@ def test_the_hotline_menu_loads() -> None:
     assert menu.start == "identify" and menu.home == "main"
     assert menu.unreachable() == []
     main = menu.nodes["main"]
-    assert isinstance(main, ChoiceNode) and set(main.options) == {"1", "2", "3", "4", "9"}
+    assert isinstance(main, ChoiceNode) and set(main.options) == {"1", "2", "3", "4", "5", "6", "7", "9"}
+    vip = menu.nodes["vip_main"]
+    assert isinstance(vip, ChoiceNode) and set(vip.options) == set("123456789")
     complaint_queue = menu.nodes["agent_complaint"]
     assert isinstance(complaint_queue, QueueNode) and complaint_queue.senior_for_key_customers
     skills = {n.skill for n in menu.nodes.values() if isinstance(n, QueueNode)}
-    assert skills == {"general", "consultation", "billing", "complaint", "fault"}
+    assert skills == {"general", "consultation", "billing", "complaint", "fault", "emergency"}
+    emergency = menu.nodes["agent_emergency"]
+    assert isinstance(emergency, QueueNode) and emergency.prompts == ("emergency_transfer",)
 
 
 def _menu(nodes: dict[str, object], **top: object) -> dict[str, object]:
@@ -74,7 +78,8 @@ def test_every_problem_is_named_by_node_and_field() -> None:
         "node 'p': prompt: prompt 'bill_balance' needs ['amount'], which this node cannot give",
         "node 'p': next: missing",
         "node 'l': args.x: action read_knowledge takes no such argument",
-        "node 'l': args.topic: 'weather' is not one of broadband, fixed_line, mobile, private_line, tariffs",
+        "node 'l': args.topic: 'weather' is not one of billing, broadband, fixed_line, long_distance, "
+        "mobile, private_line, tariffs, value_added",
         "node 'l': next.empty: action read_knowledge can end with 'empty': say where to go",
         "node 'l': next.later: action read_knowledge never ends with 'later'",
         "node 'c': max_digits: 4 is less than min_digits 6",

@@ -4,11 +4,12 @@ hang-up, and a store that is down."""
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cti.settings import IvrSettings, StorageSettings
-from cti.storage.db import create_engine_from_settings, session_factory
-from cti.storage.ivr_records import IvrOutcome, IvrSession, ivr_steps
 from ivr.handler import run_ivr
 from ivr.menu import Menu
+from ivr.settings import IvrSettings
+from storage.db import create_engine_from_settings, session_factory
+from storage.ivr_records import IvrOutcome, IvrSession, ivr_steps
+from storage.settings import StorageSettings
 from tests.ivr.conftest import Clock, Run
 from tests.ivr.scripted_caller import HANGUP, HANGUP_NOW, TIMEOUT, Barge, ScriptedCaller
 
@@ -43,7 +44,7 @@ async def test_no_input_reprompts_twice_then_agent(
 
 
 async def test_invalid_keys_then_a_valid_one(run_call: Run) -> None:
-    caller = ScriptedCaller.calling("7", "5", "2", HANGUP)
+    caller = ScriptedCaller.calling("8", "8", "2", HANGUP)
     await run_call(caller)
     assert caller.heard[:10] == [
         "hotline/welcome", *MAIN, "hotline/invalid_choice", *MAIN, "hotline/invalid_choice", *MAIN,
@@ -52,7 +53,7 @@ async def test_invalid_keys_then_a_valid_one(run_call: Run) -> None:
 
 
 async def test_three_invalid_keys_go_to_an_agent(run_call: Run) -> None:
-    caller = ScriptedCaller.calling("7", "8", "5")
+    caller = ScriptedCaller.calling("8", "8", "8")
     assert await run_call(caller) is IvrOutcome.TRANSFERRED
     assert caller.heard == [
         "hotline/welcome", *MAIN, "hotline/invalid_choice", *MAIN, "hotline/invalid_choice", *MAIN,
@@ -116,9 +117,20 @@ async def test_lone_zero_in_a_number_entry_is_an_agent(run_call: Run) -> None:
 
 
 async def test_star_restarts_a_digit_entry(run_call: Run) -> None:
+    # keyed on after the star, in the same GET DATA: the entry is what follows the star
     caller = ScriptedCaller.calling("2", "12*", "123456#", HANGUP)
     assert await run_call(caller) is IvrOutcome.SELF_SERVED
+    assert caller.heard[3:5] == ["hotline/enter_pin", "hotline/bill_balance-1"]
+    assert caller.entries == [(5000, 8), (5000, 3)]  # "12*12345" fills GET DATA's 8: 3 more are read
+    # a star, then silence: the prompt again, and a new entry
+    caller = ScriptedCaller.calling("2", "12*", TIMEOUT, "123456#", HANGUP)
+    assert await run_call(caller) is IvrOutcome.SELF_SERVED
     assert caller.heard[3:6] == ["hotline/enter_pin", "hotline/enter_pin", "hotline/bill_balance-1"]
+    # a star and a new entry up to GET DATA's length: the rest is read by a second GET DATA
+    caller = ScriptedCaller.calling("2", "1234*123", "456#", HANGUP)
+    assert await run_call(caller) is IvrOutcome.SELF_SERVED
+    assert caller.heard[3:5] == ["hotline/enter_pin", "hotline/bill_balance-1"]
+    assert caller.entries == [(5000, 8), (5000, 5)]
 
 
 async def test_hang_up_at_once(run_call: Run, hotline_db: async_sessionmaker[AsyncSession]) -> None:

@@ -9,16 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti.agi.server import FastAgiServer
-from cti.settings import IvrSettings
-from cti.storage.customers import Language
-from cti.storage.ivr_records import IvrOutcome, IvrSession
-from cti.storage.ticket_lifecycle import TicketStatus
-from cti.storage.tickets import Ticket
 from ivr.handler import build_ivr_handler
 from ivr.handoff import Handoff
 from ivr.menu import Menu
-from ivr.prompt_audio import catalogue_jobs
+from ivr.settings import IvrSettings
+from prompts.audio import catalogue_jobs
+from prompts.language import Language
 from sim.agi.client import run_fastagi
+from storage.ivr_records import IvrOutcome, IvrSession
+from storage.ticket_lifecycle import TicketStatus
+from storage.tickets import Ticket
 from tests.ivr.conftest import Clock
 from tests.sim.agi.fake_channel import FakeChannel
 
@@ -52,8 +52,8 @@ async def test_complaint_hands_off_to_the_queue(
     status = await run_fastagi(phone, f"agi://127.0.0.1:{server.port}/ivr?prefecture=jiuquan", [])
     assert status == "SUCCESS"
     handoff = Handoff.from_variables(phone.variables)
-    assert (handoff.skill, handoff.min_level.value, handoff.segment.value) == ("complaint", "senior", "vip")
-    assert handoff.ivr_path == "main>3>billing_dispute>usage"
+    assert (handoff.skill, handoff.min_level.label, handoff.segment.value) == ("complaint", "senior", "vip")
+    assert handoff.ivr_path == "vip_main>3>billing_dispute>usage"
     assert phone.variables["CHANNEL(language)"] == "zh"
     # "3" pressed during the greeting: the main menu is skipped (barge-in across nodes)
     assert phone.played[:3] == [

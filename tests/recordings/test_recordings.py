@@ -15,18 +15,20 @@ from sqlalchemy import select
 
 from cti.ami.channels import Channel
 from cti.ami.events import Party
-from cti.app import CtiNode
-from cti.settings import RecordingSettings, StorageSettings, load_settings
-from cti.storage.db import create_engine_from_settings, create_schema, session_factory
-from cti.storage.recordings import Recording, RecordingStatus
+from node.root import running_node
+from node.settings import load_settings
 from recordings.access import may_listen
 from recordings.archive import RecordingArchive
 from recordings.postprocess import RecordingError, process
+from recordings.settings import RecordingSettings
 from sim.ami.server import AmiUser
 from sim.callers import CallerScript
 from sim.distributions import Fixed
 from sim.main import Simulator, SimulatorConfig
 from sim.phones import PhoneProfile
+from storage.db import create_engine_from_settings, create_schema, session_factory
+from storage.recordings import Recording, RecordingStatus
+from storage.settings import StorageSettings
 
 DIALPLAN = Path(__file__).parent / "data.extensions.conf"
 
@@ -108,12 +110,12 @@ async def test_a_recorded_call_is_archived_with_its_identity(tmp_path: Path) -> 
             agi={"port": 0},
             recordings={"directory": str(tmp_path / "archive"), "normalize_dbfs": -20.0},
         )
-        async with CtiNode.running(settings) as node:
+        async with running_node(settings) as node:
             await node.ami.wait_connected(timeout_s=5)
             caller = sim.call(CallerScript(number="13800000002", dial="10000"))
             await asyncio.wait_for(caller.done.wait(), 10)
             assert node.recordings is not None
-            await asyncio.wait_for(node.recordings.stored.wait(), 10)
+            await asyncio.wait_for(node.recordings.analysed.wait(), 10)
             async with node.sessions() as db:
                 [row] = (await db.execute(select(Recording))).scalars().all()
     assert row.status is RecordingStatus.ARCHIVED, row.error
@@ -123,7 +125,15 @@ async def test_a_recorded_call_is_archived_with_its_identity(tmp_path: Path) -> 
     archived = tmp_path / "archive" / row.path
     assert archived.is_file()
     assert row.duration_s == pytest.approx(6.0, abs=1.0)  # recorded while bridged: the talk time
-    assert not list((tmp_path / "spool" / "monitor").glob("*.wav"))  # the spool file was moved out
+    assert not list((tmp_path / "spool" / "monitor").glob("*.wav"))  # the spool files were taken out
+    # post-processing of MixMonitor's r() and t() files: the simulated parties take 3 s turns
+    assert row.analysed_at is not None and row.flags == ""
+    assert row.call_s == pytest.approx(6.0 / 5, abs=0.3)  # bridged, clocked in real time (the sim runs 5×)
+    assert row.caller_talk_s == pytest.approx(3.0, abs=0.3) and row.agent_talk_s == pytest.approx(
+        3.0, abs=0.3
+    )
+    assert row.overlap_s == pytest.approx(0.0, abs=0.1) and row.silence_s == pytest.approx(0.0, abs=0.2)
+    assert (row.agent_id, row.category) == (None, "other")  # no agent directory in this database
 
 
 async def test_a_spool_file_that_cannot_be_removed_still_leaves_an_archived_row(

@@ -25,7 +25,7 @@ from cti.agi.protocol import AgiReply
 from cti.agi.server import FastAgiServer
 from cti.agi.session import AgiSession
 from cti.ami.client import AmiClient
-from cti.settings import AmiSettings
+from cti.ami.settings import AmiSettings
 from sim.callers import Caller, CallerScript, KeyStep
 from sim.main import Simulator, SimulatorConfig
 from sim.media import SoundLibrary, digit_files, zh_number_files

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.api.pbx import Pbx, eventually, simulated_pbx
+from tests.cti.api.pbx import Pbx, eventually, simulated_pbx
 
 
 async def test_a_dual_redirect_keeps_the_dialled_agent_and_bridge_reunites_them(tmp_path: Path) -> None:

@@ -2,12 +2,16 @@
 
 The simulator runs the same dialplan and queues as the captured Asterisk
 (``../shared/asterisk/conf``) and gets the same requests at the same (scaled) times; see
-``tests/support/captures.py`` for what "the same answer" means.
+``tests/support/captures.py`` for what "the same answer" means.  It runs in this process
+(``--pbx`` ``sim``) and in its container (``sim-container``: the application image, started with
+the same settings through ``hotline sim``'s options, its AMI reached over the host's network).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +19,7 @@ import pytest
 from sim.ami.server import AmiUser
 from sim.main import Simulator, SimulatorConfig
 from tests.support.captures import CAPTURES, capture_names, compare, parse_stream, raw, read_capture
+from tests.support.pbx import selected_pbx_kinds
 from tests.support.replay import (
     AgiScript,
     SideSession,
@@ -24,6 +29,7 @@ from tests.support.replay import (
     run_side_sessions,
 )
 from tests.support.shared import require_shared
+from tests.support.sim_container import sim_container
 
 CONF = CAPTURES.parent / "conf"
 SPEED = 4.0
@@ -72,8 +78,54 @@ def _first_sequence(name: str) -> tuple[int, int]:
     return (int(seq.group(1), 16) if seq else 1), (int(uid.group(1)) if uid else 1)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "simulator" in metafunc.fixturenames:
+        kinds = [k for k in selected_pbx_kinds(metafunc.config) if k in ("sim", "sim-container")]
+        metafunc.parametrize("simulator", kinds)
+
+
+@contextlib.asynccontextmanager
+async def running_simulator(
+    simulator: str, *, dialplan: Path, agi: str, spool: Path, uid: int, seq: int, challenges: list[str]
+) -> AsyncIterator[int]:
+    """The simulator, started where the captured Asterisk was; yields its AMI port."""
+    if simulator == "sim-container":
+        options = ["--uniqueid-start", str(uid), "--channel-sequence-start", str(seq)]
+        for challenge in challenges:
+            options += ["--challenge", challenge]
+        started = sim_container(
+            dialplan=dialplan,
+            agi=agi,
+            speed=SPEED,
+            spool_dir=spool,
+            queues=CONF / "queues.conf",
+            extra_args=options,
+        )
+        # podman run / stop block for a moment: not on the loop the AGI script serves from
+        contained = await asyncio.to_thread(started.__enter__)
+        try:
+            yield contained.ami_port
+        finally:
+            await asyncio.to_thread(started.__exit__, None, None, None)
+        return
+    config = SimulatorConfig(
+        dialplan=dialplan,
+        ami_port=0,
+        users=[AmiUser.build("hotline", "s3cret")],
+        speed=SPEED,
+        spool_dir=spool,
+        agi=agi,
+        uniqueid_start=uid,
+        channel_sequence_start=seq,
+        queues=CONF / "queues.conf",
+    )
+    async with Simulator(config) as sim:
+        sim.ami.preset_challenges = challenges
+        yield sim.ami_port
+
+
 @pytest.mark.parametrize("name", NAMES)
-async def test_simulator_answers_like_the_real_asterisk(name: str, tmp_path: Path) -> None:
+async def test_simulator_answers_like_the_real_asterisk(name: str, simulator: str, tmp_path: Path) -> None:
     if not CAPTURES.is_dir():
         require_shared("the captured AMI exchanges in captures/")
     seq, uid = _first_sequence(name)
@@ -92,30 +144,25 @@ async def test_simulator_answers_like_the_real_asterisk(name: str, tmp_path: Pat
     # the captured Asterisk loaded the sample as extensions.conf ("dialplan show" names the file)
     dialplan = tmp_path / "extensions.conf"
     dialplan.write_text((CONF / "extensions.sample.conf").read_text())
-    config = SimulatorConfig(
-        dialplan=dialplan,
-        ami_port=0,
-        users=[AmiUser.build("hotline", "s3cret")],
-        speed=SPEED,
-        spool_dir=tmp_path / "spool",
-        agi=agi_addr,
-        uniqueid_start=uid,
-        channel_sequence_start=seq,
-        queues=CONF / "queues.conf",
-    )
     chunks = read_capture(name)
-    async with Simulator(config) as sim:
-        # an MD5 login's key was computed from the challenge the real Asterisk gave
-        sim.ami.preset_challenges = [
-            m.get("Challenge") or "" for m in parse_stream(raw(name, "recv")) if m.get("Challenge")
-        ]
+    # an MD5 login's key was computed from the challenge the real Asterisk gave
+    challenges = [m.get("Challenge") or "" for m in parse_stream(raw(name, "recv")) if m.get("Challenge")]
+    async with running_simulator(
+        simulator,
+        dialplan=dialplan,
+        agi=agi_addr,
+        spool=tmp_path / "spool",
+        uid=uid,
+        seq=seq,
+        challenges=challenges,
+    ) as ami_port:
         for prelude in PRELUDES.get(name, []):
-            await replay_client(read_capture(prelude), "127.0.0.1", sim.ami_port, speed=SPEED)
+            await replay_client(read_capture(prelude), "127.0.0.1", ami_port, speed=SPEED)
         side = SIDE_SESSIONS.get(name)
         side_task = None
         if side:
-            side_task = asyncio.create_task(run_side_sessions(side, "127.0.0.1", sim.ami_port, speed=SPEED))
-        received = await replay_client(chunks, "127.0.0.1", sim.ami_port, speed=SPEED)
+            side_task = asyncio.create_task(run_side_sessions(side, "127.0.0.1", ami_port, speed=SPEED))
+        received = await replay_client(chunks, "127.0.0.1", ami_port, speed=SPEED)
         if side_task is not None:
             await side_task
     if agi_server is not None:

@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from cti.settings import StorageSettings
-from cti.storage.db import create_engine_from_settings, create_schema, drop_schema, session_factory
+from storage.db import create_engine_from_settings, create_schema, drop_schema, session_factory
+from storage.settings import StorageSettings
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -1,4 +1,6 @@
-"""Which PBX kinds the conformance tests run against (``--pbx``, see ``tests/conftest.py``)."""
+"""Which PBX kinds the conformance tests run against (``--pbx``, see ``tests/conftest.py``): ``sim``
+(``hotline sim`` as a process), ``sim-container`` (``hotline sim`` in the application image, see
+:mod:`tests.support.sim_container`) and ``asterisk`` (the real Asterisk 22)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.support.real_asterisk import RealAsterisk, real_asterisk
+from tests.support.sim_container import sim_container
 from tests.support.sim_process import SimProcess, sim_process
 
-PBX_KINDS = ("sim", "asterisk")
+PBX_KINDS = ("sim", "sim-container", "asterisk")
 
 
 def selected_pbx_kinds(config: pytest.Config) -> list[str]:
@@ -36,6 +39,9 @@ def running_pbx(
     if kind == "sim":
         with sim_process(dialplan=extensions, sounds_dir=sim_sounds) as sim:
             yield sim
+    elif kind == "sim-container":
+        with sim_container(dialplan=extensions, sounds_dir=sim_sounds) as contained:
+            yield contained
     elif kind == "asterisk":
         with real_asterisk(extensions=extensions) as ast:
             ast.cli("core waitfullybooted")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +42,34 @@ class RealAsterisk:
     username: str = AMI_USER
     secret: str = AMI_SECRET
     host: str = "127.0.0.1"
+    env: dict[str, str] | None = None  # what start.sh was given (None: not restartable)
+
+    def start(self) -> None:
+        """Start it (again) on the same run folder, AMI port and configuration."""
+        start_asterisk(self.rundir, self.env or {**os.environ, "AMI_PORT": str(self.ami_port)})
+
+    def stop(self) -> None:
+        """Stop it as an operator does (``core stop now``: the calls are hung up first)."""
+        subprocess.run(
+            ["bash", str(require_asterisk_dir() / "stop.sh"), str(self.rundir)],
+            capture_output=True,
+            timeout=60,
+        )
+
+    def crash(self) -> None:
+        """Kill it at once (SIGKILL): no goodbye on AMI or FastAGI, the sockets just close."""
+        pid_file = self.rundir / "asterisk.pid"
+        pid = int(pid_file.read_text())
+        os.kill(pid, signal.SIGKILL)
+        for _ in range(100):  # gone once its parent (not us: start.sh detached it) has reaped it
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[-1][:1]
+            except FileNotFoundError:
+                break
+            if state == "Z":
+                break
+            time.sleep(0.05)
+        pid_file.unlink()
 
     def cli(self, command: str) -> str:
         prefix = Path(os.environ.get("HOTLINE_ASTERISK_CACHE", "/tmp/hotline-asterisk")) / "asterisk-22.10.1"
@@ -76,12 +106,8 @@ def real_asterisk(
         env["EXTENSIONS"] = str(extensions)
     if conf_dir is not None:
         env["CONF_DIR"] = str(conf_dir)
-    proc = subprocess.run(
-        ["bash", str(d / "start.sh"), str(rundir)], env=env, capture_output=True, text=True, timeout=120
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"real Asterisk did not start: {proc.stdout}\n{proc.stderr}")
-    ast = RealAsterisk(rundir=rundir, ami_port=port)
+    start_asterisk(rundir, env)
+    ast = RealAsterisk(rundir=rundir, ami_port=port, env=env)
     try:
         if extra_files:
             for name, text in extra_files.items():
@@ -90,3 +116,15 @@ def real_asterisk(
     finally:
         subprocess.run(["bash", str(d / "stop.sh"), str(rundir)], capture_output=True, timeout=60)
         shutil.rmtree(rundir, ignore_errors=True)
+
+
+def start_asterisk(rundir: Path, env: dict[str, str]) -> None:
+    proc = subprocess.run(
+        ["bash", str(require_asterisk_dir() / "start.sh"), str(rundir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"real Asterisk did not start: {proc.stdout}\n{proc.stderr}")

@@ -52,7 +52,7 @@ def sim_process(
     cmd = [
         sys.executable,
         "-m",
-        "cti.cli",
+        "cli.main",
         "sim",
         "--ami-port",
         str(port),

@@ -37,7 +37,7 @@ class Script:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "cti.cli",
+            "cli.main",
             "agi-classic",
             target,
             cwd=REPO,

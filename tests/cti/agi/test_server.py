@@ -323,7 +323,7 @@ async def test_timeouts_are_applied_per_session(
 
 
 async def test_from_settings_uses_the_agi_section() -> None:
-    from cti.settings import AgiSettings
+    from cti.agi.settings import AgiSettings
 
     settings = AgiSettings(port=0, max_sessions=3, command_timeout_s=0.5, drain_timeout_s=0.1)
     async with FastAgiServer.from_settings({}, settings, registry=CollectorRegistry()) as server:

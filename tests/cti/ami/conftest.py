@@ -1,7 +1,7 @@
 """Fixtures of the AMI tests: a fake manager server, and ``pbx``, a real one.
 
 ``pbx`` is what the end-to-end (``conformance``) tests run against: ``hotline sim`` started as
-its own process and the real Asterisk 22 (``../shared/asterisk``), both on the dialplan
+its own process or in its container, and the real Asterisk 22 (``../shared/asterisk``), all on the dialplan
 ``conf/extensions.sample.conf``; ``--pbx`` (see ``tests/conftest.py``) picks which.
 """
 
@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
-from cti.settings import AmiSettings
+from cti.ami.settings import AmiSettings
 from tests.cti.ami.fake_ami import FakeAmi
 from tests.support.pbx import parametrize_pbx_kind
 from tests.support.real_asterisk import RealAsterisk, real_asterisk
+from tests.support.sim_container import sim_container
 from tests.support.sim_process import sim_process
 
 
@@ -50,6 +51,10 @@ def _start_pbx(kind: str) -> Iterator[Pbx]:
     if kind == "sim":
         with sim_process() as sim:
             yield Pbx(kind, sim.host, sim.ami_port, sim.username, sim.secret)
+        return
+    if kind == "sim-container":
+        with sim_container() as contained:
+            yield Pbx(kind, contained.host, contained.ami_port, contained.username, contained.secret)
         return
     if kind == "asterisk":
         with real_asterisk() as ast:

@@ -73,6 +73,8 @@ class FakeAmi:
     sessions: list[FakeSession] = field(default_factory=list)
     host: str = "127.0.0.1"
     port: int = 0
+    # when this "Asterisk" started, as CoreStatus says (None: CoreStatus is an unknown action)
+    started: tuple[str, str] | None = ("2026-12-06", "05:00:00")
 
     def __post_init__(self) -> None:
         self._server: asyncio.Server | None = None
@@ -85,6 +87,7 @@ class FakeAmi:
             "events": self._events,
             "ping": self._ping,
             "coreshowchannels": self._core_show_channels,
+            "corestatus": self._core_status,
             "logoff": self._logoff,
             "originate": self._originate,
             "command": self._command,
@@ -211,6 +214,21 @@ class FakeAmi:
             ("ActionID", action_id),
             ("EventList", "Complete"),
             ("ListItems", str(len(self.channels))),
+        )
+
+    async def _core_status(self, session: FakeSession, action: AmiMessage) -> None:
+        if self.started is None:
+            msg = "Invalid/unknown command: CoreStatus. Use Action: ListCommands to show available commands."
+            session.reply(action, ("Message", msg), response="Error")
+            return
+        date, time_of_day = self.started
+        session.reply(
+            action,
+            ("CoreStartupDate", date),
+            ("CoreStartupTime", time_of_day),
+            ("CoreReloadDate", date),
+            ("CoreReloadTime", time_of_day),
+            ("CoreCurrentCalls", str(len(self.channels))),
         )
 
     async def _logoff(self, session: FakeSession, action: AmiMessage) -> None:

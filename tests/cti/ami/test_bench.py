@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bench.ami import call_events, generate, run
+from bench.ami import run
+from bench.ami_stream import call_events, generate
 from cti.ami.protocol import AmiMessage, AmiParser
 from cti.ami.state import CallState
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import structlog
 
+from cti.ami.channels import ChannelAdded, ChannelRemoved, Resynced
 from cti.ami.client import AmiClient
 from cti.ami.errors import (
     AmiActionError,
@@ -23,7 +24,6 @@ from cti.ami.errors import (
 )
 from cti.ami.metrics import AmiMetrics
 from cti.ami.protocol import AmiMessage, AmiProtocolError, encode_message
-from cti.ami.state import ChannelAdded, ChannelRemoved, Resynced
 from tests.cti.ami.captures import capture, events
 from tests.cti.ami.conftest import fast_settings
 from tests.cti.ami.fake_ami import FakeAmi, FakeSession, listed_channel
@@ -59,6 +59,7 @@ async def test_login_enables_events_and_resyncs(fake_ami: FakeAmi) -> None:
         assert [(a.action, a.get("Events"), a.get("EventMask")) for a in fake_ami.actions()] == [
             ("Login", "off", None),
             ("Events", None, "on"),
+            ("CoreStatus", None, None),
             ("CoreShowChannels", None, None),
         ]
         assert client.version == "11.0.0"
@@ -274,13 +275,43 @@ async def test_reconnect_resyncs_the_state(fake_ami: FakeAmi) -> None:
             (type(c).__name__, getattr(c, "channel", None) and c.channel.uniqueid)
             for c in seen
             if isinstance(c, ChannelAdded | ChannelRemoved)
-        ] == [  # type: ignore[union-attr]
+        ] == [
             ("ChannelRemoved", "1.1"),
             ("ChannelAdded", "3.1"),
         ]
         assert isinstance(seen[-1], Resynced)
+        (gone,) = [c for c in seen if isinstance(c, ChannelRemoved)]
+        assert (gone.pbx_restarted, gone.cause) == (
+            False,
+            None,
+        )  # the same Asterisk: who hung up is not known
         assert sample(client, "hotline_ami_resyncs_total") == 2
         assert sample(client, "hotline_ami_disconnects_total") == 1
+
+
+@pytest.mark.parametrize("started", [("2026-12-06", "05:07:31"), None], ids=["restarted", "not-told"])
+async def test_channels_gone_with_a_restarted_asterisk_were_cut(
+    fake_ami: FakeAmi, started: tuple[str, str] | None
+) -> None:
+    """A new session's Asterisk started later than the last one's (``CoreStatus``): the channels
+    the listing drops went with the restart (Q.850 38), not hung up; a PBX that cannot say
+    (no CoreStatus) is never taken for a restarted one."""
+    fake_ami.channels = [listed_channel("A/1", "1.1"), listed_channel("B/1", "2.1")]
+    async with connected(fake_ami) as client:
+        changes = client.changes()
+        fake_ami.channels, fake_ami.started = [], started
+        fake_ami.sessions[0].abort()
+        await eventually(lambda: not client.connected.is_set())
+        await client.wait_connected(timeout_s=2)
+        gone = []
+        while changes.qsize():
+            if isinstance(change := await changes.get(), ChannelRemoved):
+                gone.append((change.channel.uniqueid, change.pbx_restarted, change.cause))
+        restarted = started is not None
+        assert sorted(gone) == [
+            ("1.1", restarted, 38 if restarted else None),
+            ("2.1", restarted, 38 if restarted else None),
+        ]
 
 
 async def test_drop_mid_message_loses_only_that_message(fake_ami: FakeAmi) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from cti.ami.channels import Change, ChannelAdded, ChannelRemoved, ChannelUpdated
 from cti.ami.client import AmiClient
 from cti.ami.errors import AmiActionError
-from cti.ami.state import Change, ChannelAdded, ChannelRemoved, ChannelUpdated
-from cti.settings import AmiSettings
+from cti.ami.settings import AmiSettings
 from tests.cti.ami.conftest import Pbx
 from tests.cti.ami.tcp_proxy import TcpProxy
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cti.ami.protocol import (
@@ -64,8 +64,8 @@ _NAME = st.text(
     min_size=1,
     max_size=20,
 )
-_VALUE = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=60
+_VALUE = st.text(  # what the encoder writes: no control character but TAB (cti.wire_text)
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\t"), max_size=60
 )
 
 
@@ -177,3 +177,66 @@ def test_the_end_of_an_overlong_line_read_in_pieces_is_not_a_blank_line() -> Non
     items = parse_in_chunks(stream, [len(head)], parser=AmiParser(max_line_bytes=50))
     assert [type(i) for i in items] == [MalformedInput, AmiMessage]
     assert items[1] == AmiMessage((("Event", "Next"),))
+
+
+_HEADER_NAME = st.text(st.sampled_from("AbZz09_.-: \t\rÄ"), min_size=0, max_size=6)
+_HEADER_VALUE = st.text(st.sampled_from("ab :\t\r Ä"), max_size=6)
+
+
+@given(
+    st.lists(st.lists(st.tuples(_HEADER_NAME, _HEADER_VALUE), min_size=1, max_size=4), min_size=1, max_size=4)
+)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_the_whole_message_path_reads_odd_lines_as_the_line_path_does(
+    messages: list[list[tuple[str, str]]],
+) -> None:
+    # one feed takes the fast path (a message split in one go); byte by byte, every line goes
+    # through the line-by-line path: names with spaces, tabs, CRs or no name at all, values with
+    # colons and leading blanks must come out the same
+    stream = b"".join(b"".join(f"{k}:{v}\r\n".encode() for k, v in m) + b"\r\n" for m in messages)
+    slow = AmiParser()
+    by_byte = [item for i in range(len(stream)) for item in slow.feed(stream[i : i + 1])]
+    whole = AmiParser().feed(stream)
+    assert whole == by_byte
+    assert [getattr(i, "junk", None) for i in whole] == [getattr(i, "junk", None) for i in by_byte]
+
+
+_LINE = st.one_of(
+    st.tuples(_HEADER_NAME, _HEADER_VALUE).map(lambda kv: f"{kv[0]}: {kv[1]}".encode()),
+    st.tuples(_HEADER_NAME, _HEADER_VALUE).map(lambda kv: f"{kv[0]}:{kv[1]}".encode()),
+    st.sampled_from([b"Event: E", b"Key: v", b"K:  w", b"junk", b"", b"\xff\xfe", b"A: \xc3", b"C: y\r"]),
+)
+_END = st.sampled_from([b"\r\n", b"\r\n", b"\r\n", b"\n", b"\r\r\n"])
+
+
+@given(st.lists(st.tuples(_LINE, _END), max_size=40), st.integers(40, 400))
+@example([(b"A: b", b"\n"), (b"C: d", b"\r\n"), (b"", b"\r\n")], 400)  # a bare LF between two headers
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+def test_a_read_of_many_messages_gives_what_byte_by_byte_reading_gives(
+    lines: list[tuple[bytes, bytes]], limit: int
+) -> None:
+    # one feed takes every whole message of the read at once (when each is plain CRLF UTF-8
+    # within the limits), else message by message, else line by line; byte by byte, every
+    # line goes through the line path: blank lines, bare LFs and CRs, bad UTF-8 and limits alike
+    stream = b"".join(line + end for line, end in lines)
+
+    def parser() -> AmiParser:
+        return AmiParser(max_line_bytes=limit // 2, max_message_bytes=limit)
+
+    slow = parser()
+    by_byte = [item for i in range(len(stream)) for item in slow.feed(stream[i : i + 1])]
+    whole = parser().feed(stream)
+    assert whole == by_byte
+    assert [getattr(i, "junk", None) for i in whole] == [getattr(i, "junk", None) for i in by_byte]
+
+
+def test_a_read_of_plain_messages_is_cut_in_one_go() -> None:
+    messages = [encode_message([("Event", f"E{i}"), ("Uniqueid", f"{i}.1")]) for i in range(50)]
+    parser = AmiParser()
+    parser._whole_message = None  # type: ignore[assignment,method-assign]  # only the block path
+    items = parser.feed(b"\r\n".join(messages) + b"Event: Par")
+    assert all(isinstance(m, AmiMessage) for m in items)
+    assert [m.headers for m in items if isinstance(m, AmiMessage)] == [
+        (("Event", f"E{i}"), ("Uniqueid", f"{i}.1")) for i in range(50)
+    ]
+    assert parser.feed(b"tial\r\n\r\n") == [AmiMessage((("Event", "Partial"),))]

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cti.ami.protocol import AmiMessage
-from cti.ami.state import (
+from cti.ami.channel_table import _replaced
+from cti.ami.channels import (
     BridgeAdded,
     BridgeRemoved,
-    CallState,
     CdrRecorded,
     Change,
+    Channel,
     ChannelAdded,
     ChannelRemoved,
     ChannelUpdated,
@@ -21,6 +23,9 @@ from cti.ami.state import (
     OriginateFinished,
     Resynced,
 )
+from cti.ami.events import Party
+from cti.ami.protocol import AmiMessage
+from cti.ami.state import CallState
 from tests.cti.ami.captures import events
 
 
@@ -386,3 +391,11 @@ def test_any_sequence_of_real_events_keeps_the_model_consistent(data: st.DataObj
         state.apply(pool[i])
     check_invariants(state)
     assert len(state) <= 6
+
+
+def test_a_channel_is_replaced_field_for_field_as_dataclasses_replace_does() -> None:
+    channel = Channel("PJSIP/a-1", "1.1", "1.1", 4, "Ring", Party("1", "a"), Party(), "c", "s", 1)
+    fields = {"state": 6, "bridge_id": "b1", "variables": (("X", "1"),), "created_at": 3.5}
+    assert _replaced(channel, fields) == dataclasses.replace(channel, **fields)
+    with pytest.raises(TypeError):
+        _replaced(channel, {"no_such_field": 1})

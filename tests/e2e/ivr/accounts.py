@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cti.storage.billing import Bill, Charge, Service, bill_for, billing_period
-from cti.storage.customers import Customer
+from storage.billing import Bill, Charge, Service, bill_for, billing_period
+from storage.customers import Customer
 
 
 async def set_known_bill(sessions: async_sessionmaker[AsyncSession], number: str, today: date) -> date:

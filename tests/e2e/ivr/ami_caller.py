@@ -1,14 +1,16 @@
 """A caller driven over AMI, for a PBX we cannot script from inside (the real Asterisk, or
 ``hotline sim`` as its own process).
 
-The call is a Local channel: ``Originate Local/<number>@<context>`` with the ``;1`` leg
-running ``Wait()`` (the caller's phone) while the ``;2`` leg runs the dialplan and the IVR.  The
-caller follows the IVR through the AMI ``AGIExecStart`` events of the ``;2`` leg and acts on cue,
-as in ``../shared/asterisk/captures/ami_17_agi_originate_side``: a key is ``PlayDTMF`` on the
-``;1`` leg (it arrives on ``;2`` as DTMF), sent when a WAIT FOR DIGIT starts (so the IVR is
-listening: Asterisk drops DTMF between AGI commands) or when a named sound starts (barge-in);
-hanging up is AMI ``Hangup`` of the ``;1`` leg.  Every key of a step waits for its own cue: the
-first for the step's, the others for the WAIT FOR DIGIT that follows.
+The call is a Local channel: ``Originate Local/<number>@<context>`` with the ``;1`` leg in
+``[e2e-caller]`` (the caller's phone: :data:`CALLER_CONTEXT`, appended to the dialplan under
+test) while the ``;2`` leg runs the dialplan and the IVR.  The caller follows the IVR through
+the AMI ``AGIExecStart`` events of the ``;2`` leg and acts on cue, as in
+``../shared/asterisk/captures/ami_17_agi_originate_side``: a step's keys are sent **back to
+back** by ``SendDTMF`` on the ``;1`` leg (``Setvar KEYS`` and a ``Redirect`` into
+``[e2e-caller]``'s ``keys``: they arrive on ``;2`` as DTMF, 80 ms each, 50 ms apart), when a
+WAIT FOR DIGIT or a GET DATA starts (so the IVR is listening: Asterisk drops DTMF between AGI
+commands) or when a named sound starts (barge-in); hanging up is AMI ``Hangup`` of the ``;1``
+leg.
 """
 
 from __future__ import annotations
@@ -22,13 +24,23 @@ from cti.ami.client import AmiClient
 from tests.e2e.ivr.heard import digit_waits, media_commands
 
 WAIT = "wait"
-DTMF_MS = "120"
+DTMF_MS = 80  # Asterisk's shortest DTMF it does not stretch (AST_MIN_DTMF_DURATION)
+GAP_MS = 50  # and the shortest gap between two (AST_MIN_DTMF_GAP is 45)
+CALLER = "e2e-caller"
+# the caller's phone, appended to the dialplan of the PBX under test
+CALLER_CONTEXT = f"""
+[{CALLER}]
+exten => s,1,Wait(600)
+ same => n,Hangup()
+exten => keys,1,SendDTMF(${{KEYS}},${{KEY_GAP}},${{KEY_MS}})
+ same => n,Goto(s,1)
+"""
 
 
 @dataclass(frozen=True, slots=True)
 class Press:
-    """Key ``digits``: the first when ``on`` happens ("wait", or a sound starting), the others at
-    the next digit waits."""
+    """Key ``digits`` back to back when ``on`` happens: "wait" (the next WAIT FOR DIGIT or GET DATA),
+    or a sound starting."""
 
     digits: str
     on: str = WAIT
@@ -59,6 +71,11 @@ class AmiCall:
         return digit_waits(self.commands)
 
     @property
+    def entries(self) -> list[str]:
+        """The GET DATA commands, as sent."""
+        return [line for line in self.commands if line.upper().startswith("GET DATA")]
+
+    @property
     def caller_leg(self) -> str:
         return self.channel.removesuffix(";2") + ";1"
 
@@ -66,7 +83,7 @@ class AmiCall:
 def _cue(line: str) -> str | None:
     """What an AGI command line cues: "wait", a sound's name, or nothing."""
     argv = [w.upper() for w in parse_command_line(line)[:3]]
-    if argv == ["WAIT", "FOR", "DIGIT"]:
+    if argv == ["WAIT", "FOR", "DIGIT"] or argv[:2] == ["GET", "DATA"]:
         return WAIT
     if argv[:2] == ["STREAM", "FILE"]:
         return parse_command_line(line)[2]
@@ -80,20 +97,26 @@ async def ami_call(
     *,
     exten: str = "10000",
     context: str = "from-pstn",
+    keys: bool = True,
 ) -> AmiCall:
     """Call ``exten@context`` from ``number``, act out ``script``, return once the IVR leg hung up.
 
+    ``keys=False``: the PBX runs a dialplan without :data:`CALLER_CONTEXT` (a deployment's own, as
+    in the compose tests); the caller's leg then just waits, and the script may only hang up.
     Callers bound the time with ``asyncio.timeout``."""
+    if not keys and any(isinstance(step, Press) for step in script):
+        raise ValueError("a caller without [e2e-caller] cannot press keys")
     steps: deque[Press | HangUp] = deque(script)
-    keys: deque[str] = deque()  # the rest of the current Press, one per digit wait
     prefix = f"Local/{exten}@{context}-"
     call: AmiCall | None = None
+    caller_leg = (
+        {"Context": CALLER, "Exten": "s", "Priority": "1"} if keys else {"Application": "Wait", "Data": "600"}
+    )
     async with ami.subscribe("*") as events:
         await ami.action(
             "Originate",
             Channel=f"Local/{exten}@{context}",
-            Application="Wait",
-            Data="600",
+            **caller_leg,
             Async="true",
             CallerID=f'"{number}" <{number}>',
         )
@@ -117,18 +140,18 @@ async def ami_call(
                 line = event.get("Command") or ""
                 call.commands.append(line)
                 cue = _cue(line)
-                if cue == WAIT and keys:
-                    await _press(ami, call, keys.popleft())
-                elif cue is not None and steps and steps[0].on == cue:
+                if cue is not None and steps and steps[0].on == cue:
                     step = steps.popleft()
                     if isinstance(step, HangUp):
                         await ami.action("Hangup", Channel=call.caller_leg)
                     else:
-                        keys.extend(step.digits)
-                        await _press(ami, call, keys.popleft())
+                        await _press(ami, call, step.digits)
     raise AssertionError("AMI events ended before the call did")
 
 
-async def _press(ami: AmiClient, call: AmiCall, digit: str) -> None:
-    await ami.action("PlayDTMF", Channel=call.caller_leg, Digit=digit, Duration=DTMF_MS)
-    call.pressed.append(digit)
+async def _press(ami: AmiClient, call: AmiCall, digits: str) -> None:
+    """The caller's phone sends ``digits`` back to back (SendDTMF on the ``;1`` leg)."""
+    for name, value in (("KEYS", digits), ("KEY_GAP", str(GAP_MS)), ("KEY_MS", str(DTMF_MS))):
+        await ami.action("Setvar", Channel=call.caller_leg, Variable=name, Value=value)
+    await ami.action("Redirect", Channel=call.caller_leg, Context=CALLER, Exten="keys", Priority="1")
+    call.pressed.extend(digits)

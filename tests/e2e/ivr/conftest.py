@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cti.settings import IvrSettings
-from cti.storage.db import session_factory
-from cti.storage.demo_data import seed_demo_data
+from demo.data import seed_demo_data
+from ivr.settings import IvrSettings
+from storage.db import session_factory
 from tests.e2e.ivr.sounds import Pace, write_placeholders
 from tests.e2e.ivr.stack import HotlineStack, hotline_stack
 from tests.support.databases import database_url, db_engine, db_sessions, postgres_database  # noqa: F401
@@ -36,7 +36,7 @@ def placeholder_sounds(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 async def seeded_database(db_engine: AsyncEngine, database_url: str) -> str:  # noqa: F811
-    """The URL of a database holding the demo data (``cti.storage.demo_data``), built for today."""
+    """The URL of a database holding the demo data (``demo.data``), built for today."""
     async with session_factory(db_engine)() as db:
         await seed_demo_data(db, hotline_today())
         await db.commit()

@@ -1,8 +1,8 @@
 """What a caller heard, read two ways so the tests can compare them:
 
 - from the AGI commands the IVR sent (AMI ``AGIExecStart`` events, which the simulator and the
-  real Asterisk both publish): ``hotline/welcome`` for STREAM FILE, ``number:123`` for SAY
-  NUMBER, ``digits:00000034`` for SAY DIGITS;
+  real Asterisk both publish): ``hotline/welcome`` for STREAM FILE and GET DATA's prompt,
+  ``number:123`` for SAY NUMBER, ``digits:00000034`` for SAY DIGITS;
 - from the files the simulated channel played (``caller.channel.heard``), where SAY NUMBER and
   SAY DIGITS have become ``digits/...`` files.
 
@@ -17,7 +17,12 @@ from collections.abc import Iterable
 from cti.agi.protocol import parse_command_line
 from sim.media import SoundLibrary, digit_files
 
-MEDIA = {("STREAM", "FILE"): "", ("SAY", "NUMBER"): "number:", ("SAY", "DIGITS"): "digits:"}
+MEDIA = {
+    ("STREAM", "FILE"): "",
+    ("GET", "DATA"): "",  # its prompt (none: an entry read on after a restart)
+    ("SAY", "NUMBER"): "number:",
+    ("SAY", "DIGITS"): "digits:",
+}
 
 
 def media_commands(lines: Iterable[str]) -> list[str]:
@@ -26,7 +31,7 @@ def media_commands(lines: Iterable[str]) -> list[str]:
     for line in lines:
         argv = parse_command_line(line)
         prefix = MEDIA.get((argv[0].upper(), argv[1].upper())) if len(argv) > 2 else None
-        if prefix is not None:
+        if prefix is not None and argv[2]:
             out.append(prefix + argv[2])
     return out
 

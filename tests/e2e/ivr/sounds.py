@@ -4,9 +4,9 @@ can play, under the names ``hotline prompts build`` gives the real audio.
 Why not the real audio: rendering every prompt with espeak-ng and ffmpeg takes over a minute
 (and needs both tools); the simulator and the real Asterisk only need a file to exist and to
 last a while.  The names come from the same catalogue as the real build
-(:func:`ivr.prompt_audio.catalogue_jobs`, the demo knowledge entries, the digit sounds SAY
-NUMBER composes), so a prompt renamed in the code but not in the audio fails here as it would
-on a real system.  Each file lasts in proportion to its text, so menus are longer than units.
+(:func:`prompts.audio.catalogue_jobs`, the demo knowledge entries, the catalogue's item names,
+the digit sounds SAY NUMBER composes), so a prompt renamed in the code but not in the audio fails
+here as it would on a real system.  Each file lasts in proportion to its text, so menus are longer than units.
 
 Files are raw 8 kHz 16-bit signed linear (``.sln``), which both the simulator and Asterisk's
 ``format_sln`` play: ``<root>/<lang>/hotline/<prompt>.sln``, ``<root>/<lang>/digits/<n>.sln``.
@@ -17,9 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from cti.storage.customers import Language
-from cti.storage.demo_data import KNOWLEDGE
-from ivr.prompt_audio import AudioJob, catalogue_jobs, knowledge_jobs
+from demo.knowledge import demo_knowledge
+from orders.audio_jobs import order_item_jobs
+from prompts.audio import AudioJob, catalogue_jobs, knowledge_jobs
+from prompts.language import Language
+from storage.knowledge import prompt_id_for
 
 SLN_BYTES_PER_SECOND = 16_000
 
@@ -37,20 +39,19 @@ class Pace:
 
 
 def demo_knowledge_jobs() -> list[AudioJob]:
-    """The audio of the demo knowledge entries (``kb_<topic>_<n>``, both languages)."""
+    """The audio of the demo knowledge entries (``kb_<key>_v1``, both languages)."""
     entries: list[tuple[Language, str, str]] = []
-    counts: dict[str, int] = {}
-    for topic, _title_zh, text_zh, _title_en, text_en in KNOWLEDGE:
-        n = counts[topic.value] = counts.get(topic.value, 0) + 1
+    for entry in demo_knowledge():
         entries += [
-            (Language.ZH, f"kb_{topic.value}_{n}", text_zh),
-            (Language.EN, f"kb_{topic.value}_{n}", text_en),
+            (Language.ZH, prompt_id_for(entry.key, 1), entry.text_zh),
+            (Language.EN, prompt_id_for(entry.key, 1), entry.text_en),
         ]
     return knowledge_jobs(entries)
 
 
 def placeholder_jobs(languages: tuple[Language, ...] = tuple(Language)) -> list[AudioJob]:
-    return [job for job in catalogue_jobs(languages) + demo_knowledge_jobs() if job.folder in languages]
+    jobs = catalogue_jobs(languages) + demo_knowledge_jobs() + order_item_jobs(None, languages)
+    return [job for job in jobs if job.folder in languages]
 
 
 def write_placeholders(

@@ -2,7 +2,7 @@
 
 ``hotline sim`` (:class:`sim.main.Simulator`) runs the SHIPPED dialplan ``dialplan/extensions.conf``
 at :data:`SPEED` times real time with placeholder prompts; our CTI node (:mod:`tests.e2e.ivr.node`:
-``CtiNode`` with the ``ivr`` route, and an ``acd-wait`` route reading the hand-off as the ACD
+a node (``running_node``) with the ``ivr`` route, and an ``acd-wait`` route reading the hand-off as the ACD
 would) serves it.  A test places a scripted caller (:class:`sim.callers.CallerScript`) on
 the hotline number and gets back a :class:`FinishedCall`: what the caller heard (from the AMI
 ``AGIExecStart`` events the node's AMI client received, and from the simulated channel), the
@@ -21,13 +21,13 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti.ami.protocol import AmiMessage
-from cti.settings import AmiSettings
-from cti.storage.ivr_records import IvrSession, IvrStep
-from cti.storage.tickets import Ticket
+from cti.ami.settings import AmiSettings
 from sim.ami.server import AmiUser
 from sim.callers import Caller, CallerScript, KeyStep
 from sim.channel import Channel
 from sim.main import Simulator, SimulatorConfig
+from storage.ivr_records import IvrSession, IvrStep
+from storage.tickets import Ticket
 from tests.e2e.ivr.heard import as_files, digit_waits, media_commands
 from tests.e2e.ivr.node import HandoffSeen, IvrNode, ivr_node
 from tests.support.ports import free_port
@@ -127,12 +127,12 @@ async def _agi_commands_until_hangup(events: AsyncIterator[AmiMessage], uniqueid
 
 @contextlib.asynccontextmanager
 async def hotline_stack(
-    database_url: str, sounds: Path, *, speed: float = SPEED
+    database_url: str, sounds: Path, *, speed: float = SPEED, dialplan: Path = SHIPPED_DIALPLAN
 ) -> AsyncIterator[HotlineStack]:
-    """The simulator on the shipped dialplan and a CTI node on ``database_url``, both running."""
+    """The simulator on the shipped dialplan (or ``dialplan``) and a CTI node on ``database_url``."""
     agi_port = free_port()
     config = SimulatorConfig(
-        dialplan=SHIPPED_DIALPLAN,
+        dialplan=dialplan,
         ami_port=0,
         users=[AmiUser.build(AMI_USER, AMI_SECRET)],
         speed=speed,

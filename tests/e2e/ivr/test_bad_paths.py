@@ -9,12 +9,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from cti.storage.customers import Customer, Language
-from cti.storage.ivr_records import IvrOutcome
-from cti.storage.ticket_lifecycle import TicketKind, TicketStatus
 from ivr.handoff import Handoff
+from prompts.language import Language
 from sim.callers import Caller, KeyStep
 from sim.channel import Channel
+from storage.customers import Customer
+from storage.ivr_records import IvrOutcome
+from storage.ticket_lifecycle import TicketKind, TicketStatus
 from tests.e2e.ivr.conftest import SIM_PACE
 from tests.e2e.ivr.sounds import placeholder_jobs, write_placeholders
 from tests.e2e.ivr.stack import HotlineStack, hotline_stack
@@ -59,7 +60,7 @@ async def test_silence_is_asked_again_twice_then_handed_to_an_agent(stack: Hotli
 
 
 async def test_three_invalid_keys_are_handed_to_an_agent(stack: HotlineStack) -> None:
-    call = await stack.call("13800000001", keys("7"), keys("8"), keys("*"), keys("5"))
+    call = await stack.call("13800000001", keys("8"), keys("8"), keys("*"), keys("8"))
     assert call.heard == [
         *INTRO,
         "hotline/invalid_choice",
@@ -70,11 +71,11 @@ async def test_three_invalid_keys_are_handed_to_an_agent(stack: HotlineStack) ->
         "hotline/fallback_agent",
     ]
     assert call.record.outcome is IvrOutcome.TRANSFERRED and call.record.path == "main>fallback"
-    assert (call.step("main").keys, call.step("main").result) == ("78*5", "invalid")
+    assert (call.step("main").keys, call.step("main").result) == ("88*8", "invalid")
 
 
 async def test_an_invalid_key_is_explained_and_the_menu_goes_on(stack: HotlineStack) -> None:
-    call = await stack.call("13800000001", keys("6"), keys("3"), keys("6"))
+    call = await stack.call("13800000001", keys("8"), keys("3"), keys("6"))
     assert call.heard == [
         *INTRO,
         "hotline/invalid_choice",
@@ -84,7 +85,7 @@ async def test_an_invalid_key_is_explained_and_the_menu_goes_on(stack: HotlineSt
         "hotline/goodbye",
     ]
     assert call.record.outcome is IvrOutcome.SELF_SERVED and call.record.path == "main>3>suggestion"
-    assert call.step("main").keys == "63"
+    assert call.step("main").keys == "83"
     [ticket] = call.tickets
     assert ticket.kind is TicketKind.SUGGESTION
 

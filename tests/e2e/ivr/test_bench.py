@@ -11,15 +11,16 @@ from sqlalchemy import select
 
 from bench.ivr import SCRIPTS, Pace, ScriptedLine, Window, run
 from cti.agi.server import FastAgiServer
-from cti.app import DEFAULT_MENU
-from cti.settings import IvrSettings, StorageSettings
-from cti.storage.db import create_engine_from_settings, create_schema, session_factory
-from cti.storage.demo_data import seed_demo_data
-from cti.storage.ivr_records import IvrOutcome, IvrSession
+from demo.data import seed_demo_data
 from ivr.actions.catalogue import VOCABULARY
 from ivr.handler import build_ivr_handler
 from ivr.menu_loader import load_menu
+from ivr.settings import IvrSettings
+from node.root import DEFAULT_MENU
 from sim.agi.client import run_fastagi
+from storage.db import create_engine_from_settings, create_schema, session_factory
+from storage.ivr_records import IvrOutcome, IvrSession
+from storage.settings import StorageSettings
 from tests.e2e.ivr.conftest import hotline_today
 
 EXPECTED = {

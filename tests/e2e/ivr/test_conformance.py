@@ -1,7 +1,7 @@
 """The bill query and a complaint against the real Asterisk 22 (``../shared/asterisk``) and against
 ``hotline sim`` as its own process (``--pbx``), both running the SHIPPED dialplan.
 
-Our CTI node (``CtiNode``: storage, AMI client, FastAGI server with the IVR; see
+Our CTI node (``node.root.running_node``: storage, AMI client, FastAGI server with the IVR; see
 :mod:`tests.e2e.ivr.node`) serves the PBX on a free port (``HOTLINE_AGI`` rewritten in a copy of
 ``dialplan/extensions.conf``).  The caller is a Local channel keyed over AMI
 (:mod:`tests.e2e.ivr.ami_caller`: PlayDTMF on the ``;1`` leg, timed on the ``AGIExecStart``
@@ -20,14 +20,16 @@ from pathlib import Path
 
 import pytest
 
-from cti.settings import AmiSettings, StorageSettings
-from cti.storage.db import create_engine_from_settings, create_schema, session_factory
-from cti.storage.demo_data import seed_demo_data
-from cti.storage.ivr_records import IvrOutcome
-from cti.storage.ticket_lifecycle import TicketKind, TicketStatus
+from cti.acd_bridge.site_globals import render_globals
+from cti.ami.settings import AmiSettings
+from demo.data import seed_demo_data
 from ivr.handoff import VARIABLES, AgentLevel, Handoff
+from storage.db import create_engine_from_settings, create_schema, session_factory
+from storage.ivr_records import IvrOutcome
+from storage.settings import StorageSettings
+from storage.ticket_lifecycle import TicketKind, TicketStatus
 from tests.e2e.ivr.accounts import known_bill_heard, set_known_bill
-from tests.e2e.ivr.ami_caller import AmiCall, HangUp, Press, ami_call
+from tests.e2e.ivr.ami_caller import CALLER_CONTEXT, AmiCall, HangUp, Press, ami_call
 from tests.e2e.ivr.conftest import hotline_today
 from tests.e2e.ivr.node import IvrNode, ivr_node
 from tests.e2e.ivr.sounds import Pace, write_placeholders
@@ -42,7 +44,7 @@ pytestmark = pytest.mark.conformance
 # real seconds on both PBXs: short, so a call takes a few seconds
 PACE = Pace(per_char_s=0.004, shortest_s=0.06, longest_s=0.25)
 CALL_LIMIT_S = 60
-INTRO_VIP = ["hotline/greeting_vip", "hotline/main_menu", "hotline/language_offer"]
+INTRO_VIP = ["hotline/greeting_vip", "hotline/vip_menu", "hotline/language_offer"]
 INTRO = ["hotline/welcome", "hotline/main_menu", "hotline/language_offer"]
 
 
@@ -61,10 +63,8 @@ def pbx(
 ) -> Iterator[RealAsterisk | SimProcess]:
     folder = tmp_path_factory.mktemp("ivr-conformance")
     shipped = SHIPPED_DIALPLAN.read_text()
-    default = "HOTLINE_AGI = agi://127.0.0.1:4573"
-    assert default in shipped
     conf = folder / "extensions.conf"
-    conf.write_text(shipped.replace(default, f"HOTLINE_AGI = agi://127.0.0.1:{agi_port}"))
+    conf.write_text(render_globals(shipped, {"HOTLINE_AGI": f"agi://127.0.0.1:{agi_port}"}) + CALLER_CONTEXT)
     write_placeholders(folder / "sounds", PACE)
     with running_pbx(pbx_kind, extensions=conf, sim_sounds=folder / "sounds") as running:
         if isinstance(running, RealAsterisk):
@@ -96,7 +96,7 @@ async def call(node: IvrNode, number: str, *script: Press | HangUp) -> AmiCall:
 
 async def test_bill_query_reads_the_bill_back(node: IvrNode) -> None:
     due = await set_known_bill(node.sessions, "13800000001", hotline_today())
-    # PIN keyed digit by digit as the IVR waits; the caller hangs up once the bill has been read
+    # the PIN keyed back to back into one GET DATA; the caller hangs up once the bill has been read
     placed = await call(node, "13800000001", Press("2"), Press("123456#"), HangUp("hotline/bill_menu"))
 
     assert placed.heard == [*INTRO, "hotline/enter_pin", *known_bill_heard(due), "hotline/bill_menu"]
@@ -107,7 +107,8 @@ async def test_bill_query_reads_the_bill_back(node: IvrNode) -> None:
     assert [f for f in placed.failed if not f.startswith("CHANNEL STATUS:")] == [
         "STREAM FILE hotline/bill_menu 0123456789*#: -1 Failure"
     ]
-    assert placed.waits == [5000, 5000, *[3000] * 6]
+    assert placed.waits == [5000]  # the main menu's key
+    assert placed.entries == ["GET DATA hotline/enter_pin 5000 8"]
     assert placed.variables.get("HOTLINE_OUTCOME", "") == "" and "HOTLINE_SKILL" not in placed.variables
     assert not [line for line in placed.commands if "123456" in line.replace("0123456789*#", "")]
     record = await node.closed_record(placed.uniqueid)
@@ -155,14 +156,14 @@ async def test_complaint_reads_the_ticket_number_and_hands_the_caller_over(node:
         "vip",
         21,
     )
-    assert handoff.ticket_id == ticket.number and handoff.ivr_path == "main>3>billing_dispute>usage"
+    assert handoff.ticket_id == ticket.number and handoff.ivr_path == "vip_main>3>billing_dispute>usage"
     assert handoff.ivr_session == str(record.id)
     assert node.acd_saw[placed.uniqueid] == {name: placed.variables.get(name) for name in VARIABLES}
     assert record.outcome is IvrOutcome.QUEUED and record.ticket_id == ticket.id
     assert [s.node for s in steps] == [
         "identify",
         "greet_vip",
-        "main",
+        "vip_main",
         "complaint",
         "billing_dispute",
         "complaint_ticket",

@@ -14,11 +14,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from cti.storage.ivr_records import IvrOutcome
-from cti.storage.ticket_lifecycle import TicketKind, TicketStatus
-from cti.storage.tickets import Ticket, time_limits
 from ivr.handoff import AgentLevel, Handoff
+from prompts.language import Language
 from sim.callers import KeyStep
+from sim.distributions import Fixed
+from sim.phones import PhoneProfile
+from storage.ivr_records import IvrOutcome
+from storage.knowledge import Topic, entries_for
+from storage.ticket_lifecycle import TicketKind, TicketStatus
+from storage.tickets import Ticket, time_limits
 from tests.e2e.ivr.accounts import KNOWN_CHARGES_HEARD, known_bill_heard, set_known_bill
 from tests.e2e.ivr.conftest import hotline_today
 from tests.e2e.ivr.stack import FinishedCall, HotlineStack
@@ -41,6 +45,9 @@ def assert_heard(call: FinishedCall, expected: list[str]) -> None:
 async def test_consultation_reads_the_knowledge_of_a_topic_then_queues_for_an_agent(
     stack: HotlineStack,
 ) -> None:
+    async with stack.sessions() as db:
+        tariffs = await entries_for(db, Topic.TARIFFS, Language.ZH, "lanzhou", now=datetime.now(UTC))
+    assert [e.key for e in tariffs[:2]] == ["plan_38", "plan_58"] and len(tariffs) == 10
     call = await stack.call("13800000001", keys("1"), keys("1"), keys("0"))
     assert_heard(
         call,
@@ -48,9 +55,7 @@ async def test_consultation_reads_the_knowledge_of_a_topic_then_queues_for_an_ag
             *INTRO,
             "hotline/consult_menu",
             "hotline/kb_intro",
-            "hotline/kb_tariffs_1",
-            "hotline/kb_tariffs_2",
-            "hotline/kb_tariffs_3",
+            *(f"hotline/{e.prompt_id}" for e in tariffs),  # the first ten, in order
             "hotline/kb_end",
             "hotline/consult_menu",
             "hotline/transfer_agent",
@@ -97,7 +102,10 @@ async def test_bill_query_reads_balance_bill_and_charges_back(stack: HotlineStac
     )
     assert call.caller.record is not None
     assert [d for _, d in call.caller.record.keys_pressed] == list("2123456#1")
-    assert call.waits == [5000, 5000, *[3000] * 6, 5000, 5000, 5000]  # menu, PIN digits, menus
+    assert call.waits == [5000, 5000, 5000, 5000]  # main menu, bill menu, charges menu twice
+    assert [line for line in call.commands if line.startswith("GET DATA")] == [
+        "GET DATA hotline/enter_pin 5000 8"
+    ]
     assert call.variables["HOTLINE_OUTCOME"] == "selfserved" and "HOTLINE_SKILL" not in call.variables
     assert call.record.outcome is IvrOutcome.SELF_SERVED and call.record.path == "main>2>charges"
     assert call.record.customer_id == 1 and call.tickets == []  # 13800000001, the first demo customer
@@ -117,7 +125,7 @@ async def test_complaint_from_a_vip_opens_a_ticket_reads_its_number_and_queues_f
         call,
         [
             "hotline/greeting_vip",
-            "hotline/main_menu",
+            "hotline/vip_menu",
             "hotline/language_offer",
             "hotline/complaint_menu",
             "hotline/billing_dispute_menu",
@@ -145,7 +153,7 @@ async def test_complaint_from_a_vip_opens_a_ticket_reads_its_number_and_queues_f
         "vip",
     )
     assert handoff.priority == 21 and handoff.ticket_id == ticket.number
-    assert handoff.ivr_path == "main>3>billing_dispute>usage" and handoff.prefecture == "jiuquan"
+    assert handoff.ivr_path == "vip_main>3>billing_dispute>usage" and handoff.prefecture == "jiuquan"
     assert call.record.outcome is IvrOutcome.QUEUED and call.record.ticket_id == ticket.id
     assert call.record.segment == "vip" and call.step("complaint_ticket").result == ticket.number
 
@@ -236,7 +244,7 @@ async def test_fault_report_with_an_open_fault_ticket_reads_its_status_instead(s
         ).scalar_one()
         open_fault.due_at = now + timedelta(hours=5, minutes=30)  # "within 6 hours"
         await db.commit()
-    assert open_fault.number == "00000018"  # the seeded one (cti/storage/demo_data.py)
+    assert open_fault.number == "00000018"  # the seeded one (demo/data.py)
 
     call = await stack.call("13800000002", keys("4"), keys("0"))
 
@@ -262,13 +270,13 @@ async def test_fault_report_with_an_open_fault_ticket_reads_its_status_instead(s
     assert call.record.path == "main>4>0" and call.step("fault").result == "open"
 
 
-async def test_zero_at_the_main_menu_queues_for_a_general_agent(stack: HotlineStack) -> None:
+async def test_zero_at_the_vip_menu_queues_for_a_senior(stack: HotlineStack) -> None:
     call = await stack.call("13800000004", keys("0"))
     assert_heard(
         call,
         [
             "hotline/greeting_private_line",
-            "hotline/main_menu",
+            "hotline/vip_menu",
             "hotline/language_offer",
             "hotline/transfer_agent",
         ],
@@ -276,15 +284,48 @@ async def test_zero_at_the_main_menu_queues_for_a_general_agent(stack: HotlineSt
     handoff = Handoff.from_variables(call.variables)
     assert (handoff.skill, handoff.min_level, handoff.segment.value, handoff.priority) == (
         "general",
-        AgentLevel.JUNIOR,
+        AgentLevel.SENIOR,  # 大客户服务: a senior directly
         "private_line",
         10,
     )
-    assert handoff.ivr_path == "main>0" and handoff.ticket_id == ""
+    assert handoff.ivr_path == "vip_main>0" and handoff.ticket_id == ""
     assert call.acd_saw is not None and Handoff.from_variables(call.acd_saw) == handoff  # what the ACD reads
     assert (call.record.outcome, call.record.skill, call.record.path) == (
         IvrOutcome.QUEUED,
         "general",
-        "main>0",
+        "vip_main>0",
     )
-    assert call.nodes == ["identify", "greet_private_line", "main", "agent_general"]
+    assert call.nodes == ["identify", "greet_private_line", "vip_main", "agent_vip"]
+
+
+async def test_zero_at_the_main_menu_queues_for_a_general_agent(stack: HotlineStack) -> None:
+    call = await stack.call("13800000005", keys("0"))
+    assert call.heard[-1] == "hotline/transfer_agent"
+    handoff = Handoff.from_variables(call.variables)
+    assert (handoff.skill, handoff.min_level, handoff.segment.value, handoff.ivr_path) == (
+        "general", AgentLevel.JUNIOR, "normal", "main>0",
+    )  # fmt: skip
+    assert call.nodes == ["identify", "welcome", "main", "agent_general"]
+
+
+async def test_a_vip_is_put_through_to_their_account_manager(stack: HotlineStack) -> None:
+    """8 in the VIP menu: the dialplan rings the manager's phone ([account-manager]); they answer."""
+    stack.sim.add_phone(PhoneProfile("8102", ring=Fixed(1.0), talk=Fixed(2.0)))  # 钱经理
+    call = await stack.call("13800000004", keys("8"), keys("1"))
+    assert call.heard[-1] == "hotline/vip_manager_connect"
+    assert call.variables["HOTLINE_DIAL"] == "8102" and call.variables["DIALSTATUS"] == "ANSWER"
+    assert call.acd_saw is None  # the manager took it: nobody waits in line
+    assert call.record.outcome is IvrOutcome.QUEUED and call.step("vip_manager").result == "dial"
+
+
+async def test_an_account_manager_who_does_not_answer_leaves_the_vip_to_a_senior(stack: HotlineStack) -> None:
+    stack.sim.add_phone(PhoneProfile("8102", answers=False))
+    call = await stack.call("13800000004", keys("8"), keys("1"))
+    assert call.variables["DIALSTATUS"] == "NOANSWER"
+    assert call.acd_saw is not None  # then [acd-wait], with the IVR's hand-off
+    handoff = Handoff.from_variables(call.acd_saw)
+    assert (handoff.skill, handoff.min_level, handoff.segment.value) == (
+        "general",
+        AgentLevel.SENIOR,
+        "private_line",
+    )

@@ -1,6 +1,15 @@
 // The agent page: ACD state, screen pop, call control, tickets, statistics.
 "use strict";
 
+Object.assign(LABELS.zh, {
+  reply: "回复", channel_phone: "电话", channel_sms: "短信", channel_in_person: "当面", channel_letter: "书面",
+  channel_email: "邮件", returned_by: "退单:", answered_by: "部门已答复:",
+});
+Object.assign(LABELS.en, {
+  reply: "Reply", channel_phone: "Phone", channel_sms: "SMS", channel_in_person: "In person", channel_letter: "Letter",
+  channel_email: "E-mail", returned_by: "Returned by", answered_by: "Answered by",
+});
+
 (() => {
   const H = Hotline;
   const $ = (id) => document.getElementById(id);
@@ -38,12 +47,14 @@
     $("consult-cancel").disabled = s !== "consulting";
     $("conference").disabled = !(s === "consulting" && answered);
     $("call-state").textContent = s ? H.t(s) : "";
+    AgentQa.renderRecording(call);
     const target = $("transfer-target").value;
     $("transfer-skill").hidden = target !== "skill";
     $("peer").hidden = target !== "agent" && !(s === "talking" || s === "held");
   }
 
   function renderPop() {
+    document.dispatchEvent(new CustomEvent("hotline:pop", { detail: pop }));
     $("pop-empty").hidden = !!pop; $("pop-details").hidden = !pop;
     const body = $("pop-tickets"); body.replaceChildren();
     if (!pop) return;
@@ -99,6 +110,10 @@
       case "call.updated": case "call.transferred": case "call.consulted":
         refreshCall().catch(() => {}); break;
       case "call.ended": call = null; renderControls(); refreshCall().catch(() => {}); refreshStats().catch(() => {}); break;
+      case "alert": H.toast(`${H.lang === "zh" ? m.data.kind_zh : m.data.kind_en} · ${m.data.ticket_number}`); break;
+      case "ticket.returned": case "ticket.answered":
+        H.toast(`${H.t(m.type === "ticket.returned" ? "returned_by" : "answered_by")} ${m.data.department} · ${m.data.ticket_number}: ${m.data.text}`);
+        break;
     }
   }
 
@@ -135,15 +150,32 @@
     document.querySelectorAll("[data-ticket]").forEach((button) => button.addEventListener("click", async () => {
       const number = $("ticket-number").value.trim(); const note = $("ticket-note").value;
       const kind = button.dataset.ticket;
-      const body = kind === "dispatch" ? { department: note || "department", note: "" } : kind === "close" ? { resolution: note || "-" } : { note };
+      const body = kind === "dispatch" ? { department: $("ticket-department").value, note }
+        : kind === "reply" ? { channel: $("reply-channel").value, summary: note || "-" }
+        : kind === "close" ? { resolution: note || "-" } : { note };
       const t = await act("POST", `/api/tickets/${number}/${kind}`, body);
       H.toast(`${t.number}: ${t.status}`);
     }));
+    for (const [id, purpose] of [["ticket-dial", "reply"], ["ticket-revisit", "callback"]]) {
+      $(id).addEventListener("click", async () => {
+        const number = $("ticket-number").value.trim(); if (!number) return;
+        await act("POST", "/api/agent/dial", { ticket: number, purpose });
+        H.toast(`${H.t("dialling_customer")} ${number}`);
+      });
+    }
     document.addEventListener("hotline:language", () => { renderState(); renderPop(); });
+  }
+
+  async function refreshDepartments() {
+    const listed = (await H.api("GET", "/api/departments")).departments;
+    $("ticket-department").replaceChildren(...listed.map((d) => H.el("option", { value: d.code }, H.lang === "zh" ? d.name_zh : d.name_en)));
   }
 
   H.start(async () => {
     wire();
+    AgentQa.start();
+    refreshDepartments().catch(() => {});
+    document.addEventListener("hotline:language", () => refreshDepartments().catch(() => {}));
     try { agent = await H.api("GET", "/api/agent"); } catch (e) { agent = null; }
     renderState();
     refreshCall().catch(() => {}); refreshPeers().catch(() => {}); refreshStats().catch(() => {});

@@ -27,6 +27,15 @@ const LABELS = {
     talking: "通话中", held: "保持中", consulting: "咨询中", skill: "技能", offline: "连接中断，重连中…",
     error: "操作失败", normal: "普通", vip: "大客户", private_line: "专线", status: "状态",
     recordings: "通话录音", play: "播放", no_audio: "无音频",
+    title_reports: "统计报表", report: "报表", period: "统计周期", show: "查询", download_csv: "下载 CSV",
+    download_xlsx: "下载 Excel", trend: "趋势", breakdown: "分类对比", report_traffic: "话务量统计表",
+    report_agents: "话务员工作量统计表", report_complaints: "用户投诉统计表", report_ivr: "IVR节点统计表",
+    report_outbound: "呼出服务统计表", all_prefectures: "全省 (各地市)",
+    camp_title: "外呼任务", camp_name: "任务", camp_progress: "进度", camp_attempted: "已呼",
+    camp_completed: "完成", camp_remaining: "剩余", camp_pace: "速度 (次/分)", camp_abandon: "放弃率 (30天)",
+    camp_draft: "草稿", camp_running: "进行中", camp_paused: "已暂停", camp_finished: "已结束",
+    camp_automated: "自动语音", camp_progressive: "渐进式", camp_predictive: "预测式", camp_none: "暂无外呼任务",
+    camp_results: "结果", dial_customer: "致电客户", revisit_customer: "人工回访", dialling_customer: "正在呼叫工单客户",
   },
   en: {
     title_agent: "Agent desk", title_wallboard: "Wallboard", title_qa: "QA monitoring",
@@ -55,6 +64,16 @@ const LABELS = {
     offline: "Connection lost, reconnecting…", error: "Failed", normal: "Normal", vip: "VIP",
     private_line: "Private line", status: "Status",
     recordings: "Recordings", play: "Play", no_audio: "No audio",
+    title_reports: "Reports", report: "Report", period: "Period", show: "Show", download_csv: "Download CSV",
+    download_xlsx: "Download Excel", trend: "Trend", breakdown: "Breakdown", report_traffic: "Traffic",
+    report_agents: "Agents' workload", report_complaints: "Complaints", report_ivr: "IVR nodes",
+    report_outbound: "Outbound", all_prefectures: "Province (by prefecture)",
+    camp_title: "Outbound campaigns", camp_name: "Campaign", camp_progress: "Progress", camp_attempted: "Attempted",
+    camp_completed: "Completed", camp_remaining: "Remaining", camp_pace: "Pace (/min)",
+    camp_abandon: "Abandoned (30 d)", camp_draft: "Draft", camp_running: "Running", camp_paused: "Paused",
+    camp_finished: "Finished", camp_automated: "Automated", camp_progressive: "Progressive",
+    camp_predictive: "Predictive", camp_none: "No campaigns", camp_results: "Results",
+    dial_customer: "Call customer", revisit_customer: "Manual callback", dialling_customer: "Calling the customer of ticket",
   },
 };
 
@@ -112,7 +131,13 @@ const Hotline = {
   },
 
   // Show the sign-in form until the user signs in; then call ready(user).
+  // A page with several scripts calls start() from each: the first wires the page, every one's
+  // ready() runs once the user is signed in.
   start(ready) {
+    this._ready = this._ready || [];
+    this._ready.push(ready);
+    if (this._started) { if (this.token) ready(this.user); return; }
+    this._started = true;
     this.translate();
     document.getElementById("lang").addEventListener("click", () => this.toggleLanguage());
     const form = document.getElementById("login");
@@ -124,7 +149,7 @@ const Hotline = {
     const show = () => {
       form.hidden = !!this.token; main.hidden = !this.token;
       document.getElementById("whoami").textContent = this.user ? `${this.user.username} · ${this.user.role} · ${this.user.prefecture}` : "";
-      if (this.token) ready(this.user);
+      if (this.token) this._ready.forEach((run) => run(this.user));
     };
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -152,9 +177,14 @@ const Hotline = {
       ws.onopen = () => { ws.send(JSON.stringify({ type: "auth", token: this.token })); banner.hidden = true; };
       ws.onmessage = (event) => {
         const data = JSON.parse(event.data);  // one message, or several in an array
-        (Array.isArray(data) ? data : [data]).forEach(onMessage);
+        for (const m of Array.isArray(data) ? data : [data]) {
+          // the server's hello: signed in and subscribed, events from now on reach this page
+          if (m.type === "hello") document.documentElement.dataset.feed = "live";
+          onMessage(m);
+        }
       };
       ws.onclose = (event) => {
+        document.documentElement.dataset.feed = "offline";
         if (event.code === 4401) { this.forget(); location.reload(); return; }
         banner.hidden = false; setTimeout(open, 2000);
       };
@@ -178,6 +208,14 @@ const Hotline = {
     if (s === null || s === undefined) return "–";
     s = Math.max(0, Math.round(s));
     return s >= 60 ? `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}` : `${s}s`;
+  },
+
+  // A longer span (an overdue ticket's lateness): h:mm:ss from an hour on, else as seconds() does.
+  duration(s) {
+    if (s === null || s === undefined || s < 3600) return this.seconds(s);
+    s = Math.round(s);
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${Math.floor(s / 3600)}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
   },
 
   percent(x) { return x === null || x === undefined ? "–" : `${Math.round(x * 100)}%`; },

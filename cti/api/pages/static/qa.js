@@ -1,5 +1,5 @@
-// The QA page: live calls in scope with Listen / Whisper / Barge, my session, the monitoring log,
-// the recorded calls in scope.
+// The QA page: live calls in scope with Listen / Whisper / Barge, my session, the monitoring log;
+// recordings, scoring, sampling, roll-ups and circulars are qa-scoring.js (QaDesk).
 "use strict";
 
 (() => {
@@ -8,7 +8,6 @@
   let calls = [];
   let session = null;
   let log = [];
-  let recordings = [];
 
   const act = async (method, path, body) => {
     try { return await H.api(method, path, body); }
@@ -30,11 +29,14 @@
 
   function renderSession() {
     $("session").hidden = !session; $("session-none").hidden = !!session;
+    announce();
     if (!session) return;
     $("session-agent").textContent = session.agent_id;
     $("session-mode").textContent = H.t(session.mode); $("session-mode").dataset.mode = session.mode;
     $("session-state").textContent = H.t(session.state); $("session-state").dataset.state = session.state;
   }
+
+  const announce = () => document.dispatchEvent(new CustomEvent("hotline:monitor", { detail: session }));
 
   function renderLog() {
     const body = $("log"); body.replaceChildren();
@@ -43,33 +45,6 @@
         H.el("td", {}, s.prefecture), H.el("td", {}, s.modes.map((m) => H.t(m)).join(" → ")),
         H.el("td", { class: "num" }, H.seconds(s.duration_s)), H.el("td", {}, s.end_reason || "…")));
     }
-  }
-
-  async function play(r) {
-    const player = $("player");
-    try {
-      if (player.src) URL.revokeObjectURL(player.src);
-      player.src = await H.objectUrl(`/api/recordings/${r.recording_id}/audio`);
-      player.dataset.recording = r.recording_id; player.hidden = false;
-      await player.play().catch(() => {});  // a browser may refuse to start sound by itself
-    } catch (e) { H.toast(`${H.t("error")}: ${e.message}`); }
-  }
-
-  function renderRecordings() {
-    const body = $("recordings"); body.replaceChildren();
-    for (const r of recordings) {
-      const action = r.playable
-        ? H.el("button", { type: "button", "data-testid": `play-${r.recording_id}`, onclick: () => play(r) }, H.t("play"))
-        : H.el("span", { class: "muted" }, H.t("no_audio"));
-      body.append(H.el("tr", { "data-testid": `recording-${r.recording_id}` },
-        H.el("td", {}, new Date(r.started_at).toLocaleString()), H.el("td", {}, r.agent || ""),
-        H.el("td", {}, r.caller_number || ""), H.el("td", {}, r.prefecture),
-        H.el("td", { class: "num" }, H.seconds(r.duration_s)), H.el("td", {}, action)));
-    }
-  }
-
-  async function refreshRecordings() {
-    recordings = (await H.api("GET", "/api/recordings?limit=50")).recordings; renderRecordings();
   }
 
   async function refresh() {
@@ -91,10 +66,9 @@
     $("session-stop").addEventListener("click", async () => {
       if (session) { await act("DELETE", `/api/qa/monitor/${session.session_id}`); session = null; refresh(); }
     });
-    document.addEventListener("hotline:language", () => { renderCalls(); renderSession(); renderLog(); renderRecordings(); });
+    document.addEventListener("hotline:language", () => { renderCalls(); renderSession(); renderLog(); });
     await refresh().catch(() => {});
-    await refreshRecordings().catch(() => {});
-    setInterval(() => refreshRecordings().catch(() => {}), 15000);
+    await QaDesk.start(H.user).catch(() => {});
     setInterval(() => refresh().catch(() => {}), 3000);
     H.feed((m) => {
       if (m.type === "monitor.updated") { session = m.data; renderSession(); }

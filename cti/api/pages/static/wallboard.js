@@ -1,10 +1,15 @@
-// The wallboard: queues and prefectures, live over the WebSocket.
+// The wallboard: queues and prefectures, live over the WebSocket; the overdue tickets, refreshed on
+// every ticket alert and every 30 s.
 "use strict";
+
+Object.assign(LABELS.zh, { overdue_tickets: "超时工单", late_by: "超时", escalated_to: "升级至" });
+Object.assign(LABELS.en, { overdue_tickets: "Overdue tickets", late_by: "Late by", escalated_to: "Escalated to" });
 
 (() => {
   const H = Hotline;
   const $ = (id) => document.getElementById(id);
   let board = null;
+  let overdue = [];
 
   const num = (value, cls = "num") => H.el("td", { class: cls }, String(value));
 
@@ -28,10 +33,30 @@
     $("updated").textContent = new Date(board.at * 1000).toLocaleTimeString();
   }
 
+  function renderOverdue() {
+    const rows = $("overdue"); rows.replaceChildren();
+    const zhEn = (t, key) => (H.lang === "zh" ? t[`${key}_zh`] : t[`${key}_en`]) || "–";
+    for (const t of overdue.slice(0, 20)) {
+      rows.append(H.el("tr", { "data-testid": `overdue-${t.ticket_number}` }, H.el("td", {}, t.ticket_number),
+        H.el("td", {}, zhEn(t, "prefecture")), H.el("td", {}, H.t(t.kind)), num(H.duration(t.late_by_s), "num alert"),
+        H.el("td", {}, zhEn(t, "escalated_to")), H.el("td", {}, zhEn(t, "department"))));
+    }
+    $("overdue-count").textContent = String(overdue.length);
+  }
+
+  async function refreshOverdue() {
+    overdue = (await H.api("GET", "/api/workflow/overdue")).tickets; renderOverdue();
+  }
+
   H.start(async () => {
     board = await H.api("GET", "/api/wallboard").catch(() => null);
     render();
-    document.addEventListener("hotline:language", render);
-    H.feed((m) => { if (m.type === "wallboard") { board = m.data; render(); } });
+    document.addEventListener("hotline:language", () => { render(); renderOverdue(); });
+    await refreshOverdue().catch(() => {});
+    setInterval(() => refreshOverdue().catch(() => {}), 30000);
+    H.feed((m) => {
+      if (m.type === "wallboard") { board = m.data; render(); }
+      else if (m.type === "alert") refreshOverdue().catch(() => {});
+    });
   });
 })();

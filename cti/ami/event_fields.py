@@ -1,0 +1,111 @@
+"""The headers of one AMI event, read by lower-case name without building a map per event (no I/O).
+
+:class:`EventFields` reads an :class:`~cti.ami.protocol.AmiMessage` as
+:func:`~cti.ami.events.header_map` does (names compared in lower case; the first of a repeated
+header wins), and reads a channel block as :func:`~cti.ami.events.snapshot_values` does.
+
+Asterisk writes every event of one kind with the same header names in the same order (only the
+values change), so where each name is found is worked out once per sequence of names, a
+:class:`_Layout`, and kept (at most :data:`MAX_LAYOUTS`; a peer making up names cannot make us
+hold more).  Reading an event is then finding its layout and taking values by position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from operator import itemgetter
+from typing import Any, overload
+
+from cti.ami.events import SnapshotValues
+from cti.ami.protocol import AmiMessage
+
+__all__ = ["MAX_LAYOUTS", "EventFields"]
+
+MAX_LAYOUTS = 2048
+
+_name_of = itemgetter(0)
+_value_of = itemgetter(1)
+Headers = tuple[tuple[str, str], ...]
+_UNREAD: Any = object()  # a block a layout has not looked for yet
+
+
+class _Layout:
+    """Where each lower-case name of one sequence of header names is first found."""
+
+    __slots__ = ("blocks", "index")
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        index: dict[str, int] = {}
+        for position, name in enumerate(names):
+            index.setdefault(name.lower(), position)
+        self.index = index
+        # prefix -> the headers of that channel block in SnapshotValues order, or None when
+        # one of its names is missing (read name by name then)
+        self.blocks: dict[str, Callable[[Headers], tuple[tuple[str, str], ...]] | None] = {}
+
+    def block_getter(self, prefix: str) -> Callable[[Headers], tuple[tuple[str, str], ...]] | None:
+        positions = [self.index.get(prefix + name) for name in SnapshotValues._fields]
+        getter = None if None in positions else itemgetter(*positions)
+        self.blocks[prefix] = getter  # 14 positions: itemgetter gives a tuple each time
+        return getter
+
+
+_LAYOUTS: dict[tuple[str, ...], _Layout] = {}
+
+
+def _layout(names: tuple[str, ...]) -> _Layout:
+    if len(_LAYOUTS) >= MAX_LAYOUTS:
+        _LAYOUTS.clear()
+    layout = _LAYOUTS[names] = _Layout(names)
+    return layout
+
+
+class EventFields(Mapping[str, str]):
+    """One event's headers by lower-case name: a read-only mapping, as :func:`header_map`'s
+    dict would be (iterated in the order names first appear)."""
+
+    __slots__ = ("_headers", "_index", "_layout")
+
+    def __init__(self, message: AmiMessage) -> None:
+        headers = message.headers
+        names = tuple(map(_name_of, headers))
+        layout = _LAYOUTS.get(names) or _layout(names)
+        self._headers = headers
+        self._layout = layout
+        self._index = layout.index
+
+    @overload
+    def get(self, name: str, /) -> str | None: ...
+    @overload
+    def get(self, name: str, default: str, /) -> str: ...
+    @overload
+    def get(self, name: str, default: Any, /) -> Any: ...
+    def get(self, name: str, default: Any = None, /) -> Any:
+        position = self._index.get(name)
+        return default if position is None else self._headers[position][1]
+
+    def __getitem__(self, name: str) -> str:
+        return self._headers[self._index[name]][1]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def block(self, prefix: str = "") -> SnapshotValues | None:
+        """:func:`~cti.ami.events.snapshot_values` of this event for ``prefix`` (lower case)."""
+        getter = self._layout.blocks.get(prefix, _UNREAD)
+        if getter is _UNREAD:
+            getter = self._layout.block_getter(prefix)
+        if getter is None:
+            values = tuple.__new__(SnapshotValues, (self.get(prefix + n) for n in SnapshotValues._fields))
+        else:
+            values = tuple.__new__(SnapshotValues, map(_value_of, getter(self._headers)))
+        uniqueid = values.uniqueid
+        if not uniqueid or not values.channel or values.channelstate is None or uniqueid == "none":
+            return None
+        return values

@@ -1,1 +1,0 @@
-"""Persistence: SQLAlchemy models (one module per domain) on one ``Base`` (:mod:`cti.storage.db`)."""

@@ -1,0 +1,64 @@
+"""EventFields reads an event as its header map does (cti/ami/event_fields.py)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cti.ami import event_fields
+from cti.ami.event_fields import EventFields
+from cti.ami.events import header_map, snapshot_values
+from cti.ami.protocol import AmiMessage
+from tests.cti.ami.captures import all_capture_names, events
+
+_NAMES = st.sampled_from(
+    [
+        "Event",
+        "event",
+        "Uniqueid",
+        "UniqueID",
+        "uniqueid",
+        "Channel",
+        "CHANNEL",
+        "ChannelState",
+        "Linkedid",
+        "Priority",
+        "DestUniqueid",
+        "DestChannel",
+        "DestChannelState",
+        "Variable",
+        "Value",
+        "İd",
+    ]
+)
+_VALUES = st.sampled_from(["", "none", "1.1", "2.2", "SIP/a-1", "6", "x"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_NAMES, _VALUES), max_size=14))
+def test_any_headers_read_as_their_header_map(headers: list[tuple[str, str]]) -> None:
+    message = AmiMessage(tuple(headers))
+    fields, expected = EventFields(message), header_map(message)
+    assert dict(fields) == expected
+    for name in ("event", "uniqueid", "channel", "value", "nothing", "i̇d"):
+        assert fields.get(name) == expected.get(name)
+        assert (name in fields) == (name in expected)
+    for prefix in ("", "dest", "spyee"):
+        assert fields.block(prefix) == snapshot_values(expected, prefix)
+    again = EventFields(AmiMessage(tuple((k, v + "!") for k, v in headers)))  # same layout, other values
+    assert dict(again) == header_map(AmiMessage(tuple((k, v + "!") for k, v in headers)))
+
+
+def test_every_captured_event_reads_as_its_header_map() -> None:
+    for name in all_capture_names():
+        for message in events(name):
+            fields, expected = EventFields(message), header_map(message)
+            assert dict(fields) == expected
+            for prefix in ("", "dest", "localone", "localtwo", "spyer", "spyee"):
+                assert fields.block(prefix) == snapshot_values(expected, prefix)
+
+
+def test_layouts_are_bounded() -> None:
+    for i in range(event_fields.MAX_LAYOUTS + 10):
+        EventFields(AmiMessage((("Event", "X"), (f"Made-Up-{i}", "1"))))
+        assert len(event_fields._LAYOUTS) <= event_fields.MAX_LAYOUTS

@@ -1,0 +1,70 @@
+"""The soak bench, two minutes of it (``hotline bench soak``; the 30-minute figures are in the README)."""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+
+import pytest
+
+from bench.soak import Soak, memory_slope, run
+from bench.soak_memory import NodeHeld
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+async def test_two_minutes_of_traffic_lose_no_call_and_report_over_time(tmp_path: Path) -> None:
+    soak = Soak(minutes=2.0, agents=40, rate_per_min=40.0, speed=4.0, sample_every_s=10.0, prompts=False)
+    result = await run(soak, tmp_path)
+    assert result["calls"] >= 200
+    assert result["queued_to_acd"] > 0 and result["answered"] > 0
+    lost = {k: v for k, v in result.items() if k != "samples"}
+    assert result["lost_calls"] == 0, lost
+    assert result["stuck_agents"] == 0
+    samples = result["samples"]
+    assert len(samples) >= 10
+    for key in ("rss_mb", "sqlite_mb", "loop_lag_p99_ms", "ivr_p99_ms", "routing_p99_ms", "active_calls"):
+        assert key in samples[0]
+    assert any(s["ivr_commands"] > 0 for s in samples)
+    assert result["max_active_calls"] >= 10
+    # memory does not run away in two minutes (the 30-minute run is the real check)
+    assert result["rss_growth_mb"] < 100
+    assert result["rss_slope_mb_per_10min"] is not None and result["warmup_s"] == 30.0
+    assert result["rss_mb_after_drain"] > 0
+
+
+def test_the_memory_slope_is_fitted_after_the_warm_up() -> None:
+    climbing = [{"t_s": t, "rss_mb": 150.0 + t / 60} for t in range(0, 1800, 30)]  # 1 MB a minute
+    assert memory_slope(climbing, 300.0) == 10.0
+    warm_then_flat = [
+        {"t_s": t, "rss_mb": 100.0 + min(t, 300) / 3 + (t // 30) % 2} for t in range(0, 1800, 30)
+    ]
+    slope = memory_slope(warm_then_flat, 300.0)
+    assert slope is not None and abs(slope) < 0.1  # the warm-up's climb and the jitter leave no slope
+    assert memory_slope(climbing[:2], 0.0) is None
+
+
+class _Part:
+    def __init__(self) -> None:
+        self.calls: dict[str, list[str]] = {}
+        self.recent: deque[int] = deque(maxlen=30)
+
+
+class _Node:
+    def __init__(self, listener: object) -> None:
+        self.acd = _Part()
+        self.listeners = [listener]
+
+
+def test_the_node_walk_names_the_containers_that_grew_with_the_calls() -> None:
+    bench_own = _Part()
+    node = _Node(bench_own)
+    held = NodeHeld(node, skip=(bench_own,))
+    held.start()
+    for n in range(100):
+        node.acd.calls[f"call-{n}"] = ["queued", "ended"]  # never pruned
+        node.acd.recent.append(n)  # bounded
+        bench_own.calls[f"call-{n}"] = []  # the bench's own, not the node's
+    report = held.report(calls_between=100)
+    assert report["grew"] == ["node.acd.calls (dict): 0 -> 100", "node.acd.recent (deque): 0 -> 30"]
+    assert report["most_items_gained"] == 100 and report["calls_between"] == 100
