@@ -164,9 +164,33 @@ async def test_parallel_guesses_get_no_more_tries_than_serial_ones(
             await db.commit()
             return result
 
-    results = await asyncio.gather(*(guess(f"{n:06d}") for n in range(8)), guess("123456"))
-    wrong = [r for r in results[:-1] if r is PinCheck.WRONG]
+    results = await asyncio.gather(*(guess(f"{n:06d}") for n in range(8)))
+    wrong = [r for r in results if r is PinCheck.WRONG]
     assert len(wrong) <= policy.max_failures - 1
-    assert PinCheck.LOCKED in results[:-1]
+    assert PinCheck.LOCKED in results
     async with db_sessions() as db:
         assert await check_pin(db, cid, "123456", NOW, policy) is PinCheck.LOCKED
+
+
+async def test_a_right_entry_among_parallel_guesses_resets_the_count_once(
+    db_sessions: Sessions, database_url: str
+) -> None:
+    # A right entry clears the failures, as it does serially, so the wrong guesses around it get
+    # at most two rounds of tries: never more than a serial caller who knows the PIN would get.
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has no row locks (FOR UPDATE is ignored): PostgreSQL only")
+    policy = PinPolicy(max_failures=3, lock_for=timedelta(minutes=30))
+    async with db_sessions() as db:
+        cid = await _customer(db)
+
+    async def guess(pin: str) -> PinCheck:
+        async with db_sessions() as db:
+            result = await check_pin(db, cid, pin, NOW, policy)
+            await db.commit()
+            return result
+
+    results = await asyncio.gather(*(guess(f"{n:06d}") for n in range(8)), guess("123456"))
+    wrong = [r for r in results[:-1] if r is PinCheck.WRONG]
+    assert len(wrong) <= 2 * (policy.max_failures - 1)
+    assert results[-1] in (PinCheck.OK, PinCheck.LOCKED)
+    assert PinCheck.LOCKED in results[:-1]
