@@ -46,8 +46,18 @@ from acd.events import (
 from acd.model import Agent, WaitingEntry
 from acd.sorted_index import SortedIndex
 
-__all__ = ["GroupStats", "LiveStats", "StatsSnapshot", "Tally", "TallyStep", "local_day", "tally_step"]
+__all__ = [
+    "TALLY_SEEN_S",
+    "GroupStats",
+    "LiveStats",
+    "StatsSnapshot",
+    "Tally",
+    "TallyStep",
+    "local_day",
+    "tally_step",
+]
 
+TALLY_SEEN_S = 600  # how long a store remembers a counted step's key (a retry comes within seconds)
 TOTAL = "*"
 SKILL = "skill:"
 PREFECTURE = "prefecture:"

@@ -9,6 +9,8 @@ Presence times come from the ``now`` the service passes (its clock).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from acd.agent_state import AgentEvent, AgentState, AgentStatus, Timings, transition
@@ -19,12 +21,12 @@ from acd.model import Agent, AgentLevel
 from acd.priority import requeue_score
 from acd.routing import AgentHead, ChoicePolicy, EntryHead, choose_agent, choose_entry
 from acd.sorted_index import SortedIndex
-from acd.stats import Tally, TallyStep
+from acd.stats import TALLY_SEEN_S, Tally, TallyStep
 from acd.store import CallDelete, CallPhase, CallPut, Change, Due, Offer, QueuedCall
 
 __all__ = ["MemoryStore"]
 
-TALLY_KEYS_KEPT = 100_000  # a retried step is recognised among this many latest ones
+TALLY_KEYS_KEPT = 100_000  # and at most this many (a burst within TALLY_SEEN_S)
 
 
 @dataclass(slots=True, eq=False)
@@ -44,7 +46,8 @@ class _CallRow:
 
 
 class MemoryStore:
-    def __init__(self) -> None:
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
         self._agents: dict[str, _AgentRow] = {}
         self._calls: dict[str, _CallRow] = {}
         self._index: dict[str, SortedIndex] = {}
@@ -53,7 +56,7 @@ class MemoryStore:
         self._node_agents: dict[str, set[str]] = {}
         self._counts: dict[str, dict[str, dict[str, float]]] = {}  # day -> group -> counter
         self._handle: dict[str, list[float]] = {}  # newest first
-        self._tallied: dict[str, None] = {}  # the keys of the latest steps added, oldest first
+        self._tallied: dict[str, float] = {}  # step key -> when added, oldest first
 
     # -- agents ---------------------------------------------------------------------------
     async def put_agent(self, agent: Agent, now: float) -> None:
@@ -190,9 +193,11 @@ class MemoryStore:
 
     # -- upkeep ---------------------------------------------------------------------------
     async def add_tally(self, step: TallyStep, samples: int) -> bool:
+        now = self._monotonic()
+        self._forget_tallied(now - TALLY_SEEN_S)
         if step.key in self._tallied:
             return False
-        self._tallied[step.key] = None
+        self._tallied[step.key] = now
         if len(self._tallied) > TALLY_KEYS_KEPT:
             del self._tallied[next(iter(self._tallied))]
         days = self._counts.setdefault(step.day, {})
@@ -207,6 +212,15 @@ class MemoryStore:
                 handle.insert(0, step.handle_s)
                 del handle[samples:]
         return True
+
+    def _forget_tallied(self, before: float) -> None:
+        """Steps added before ``before`` are forgotten, as the Redis store's keys expire: a retry
+        comes within seconds, and a node running for months keeps no key per call."""
+        while self._tallied:
+            key, added = next(iter(self._tallied.items()))
+            if added >= before:
+                return
+            del self._tallied[key]
 
     async def tally(self, day: str = "") -> Tally:
         counts = self._counts.get(day, {})

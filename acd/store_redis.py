@@ -59,7 +59,7 @@ from acd.priority import HEAD_EPSILON_S
 from acd.redis_link import connect_redis, once_only
 from acd.routing import ChoicePolicy
 from acd.settings import RedisSettings
-from acd.stats import Tally, TallyStep
+from acd.stats import TALLY_SEEN_S, Tally, TallyStep
 from acd.store import CallDelete, CallPhase, CallPut, Change, Due, Offer, QueuedCall
 
 __all__ = ["RedisStore"]
@@ -68,7 +68,6 @@ log = structlog.get_logger(__name__)
 
 _LUA = Path(__file__).with_name("lua")
 _SCRIPTS = ("put_agent", "remove_agent", "commit", "reserve_call", "reserve_agent", "forget_node", "tally")
-TALLY_SEEN_S = 600  # how long a counted event's key is remembered (a retry comes within seconds)
 TALLY_DAY_KEPT_S = 2 * 86_400  # a day's counters are kept this long after its last count
 T = TypeVar("T")
 

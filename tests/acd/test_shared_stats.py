@@ -13,7 +13,8 @@ from acd.clock import ManualClock
 from acd.events import CallAnswered
 from acd.model import Segment, SkillRequirement, WaitingCall
 from acd.settings import AcdSettings
-from acd.stats import LiveStats, TallyStep, tally_step
+from acd.stats import TALLY_SEEN_S, LiveStats, TallyStep, tally_step
+from acd.store_memory import MemoryStore
 
 from .conftest import Backend, ServiceFactory
 from .support import agent
@@ -135,3 +136,18 @@ def test_the_centres_time_zone_is_checked_and_may_be_left_out() -> None:
     assert AcdSettings(timezone="").timezone == ""  # counted from the start (the benches' simulated days)
     with pytest.raises(ValidationError, match="unknown time zone"):
         AcdSettings(timezone="Asia/Lanzhou")
+
+
+async def test_the_memory_store_forgets_counted_keys_after_ten_minutes() -> None:
+    # as the Redis store's keys expire: a node running for months keeps no key per call
+    now = [0.0]
+    store = MemoryStore(monotonic=lambda: now[0])
+    step = TallyStep("answered:u1:1.0", ("*",), {"answered": 1})
+    assert await store.add_tally(step, 2)
+    now[0] = TALLY_SEEN_S - 1
+    assert not await store.add_tally(step, 2)  # a retry within the window
+    await store.add_tally(TallyStep("answered:u2:2.0", ("*",), {"answered": 1}), 2)
+    now[0] = 2 * TALLY_SEEN_S
+    await store.add_tally(TallyStep("answered:u3:3.0", ("*",), {"answered": 1}), 2)
+    assert await store.add_tally(step, 2)  # forgotten: counted again, as Redis would
+    assert (await store.tally()).counts["*"]["answered"] == 4
