@@ -1,10 +1,11 @@
 """Soak: sustained hotline traffic for a long time, watched for leaks, lag and lost calls.
 
 One process runs the simulated Asterisk and a CTI node built by the composition root (IVR, ACD,
-reports, workflow; SQLite) with the demo's data and the demo's caller mix (bill queries with a
-PIN, complaints, fault reports, consultations, straight to an agent, wrong PINs: IVR first, then
-the ACD), ``agents`` agents logged in (the demo's twenty as templates) and callers arriving at
-``rate_per_min`` for ``minutes`` real minutes.  The simulator runs at ``speed``; the ACD on its clock.
+reports, workflow; SQLite, or the database ``database_url`` names) with the demo's data and the
+demo's caller mix (bill queries with a PIN, complaints, fault reports, consultations, straight to
+an agent, wrong PINs: IVR first, then the ACD), ``agents`` agents logged in (the demo's twenty
+as templates) and callers arriving at ``rate_per_min`` for ``minutes`` real minutes.  The
+simulator runs at ``speed``; the ACD on its clock.
 
 Every ``sample_every_s`` real seconds a sample is printed on stderr and kept: calls in progress
 (and with an agent), the process's RSS, the event loop's lag (p99 and worst of a 20 ms probe),
@@ -85,6 +86,7 @@ class Soak:
     prompts: bool = True  # render the prompts (espeak-ng) so playback takes its time
     flat_mb_per_10min: float = 2.0  # memory is flat when RSS grows no faster than this after warm-up
     walk_node: bool = True  # which of the node's containers grew, warm-up to drain (bench/soak_memory.py)
+    database_url: str = ""  # another database than SQLite in the work folder (its tables are dropped first)
 
 
 @dataclass
@@ -276,7 +278,7 @@ async def run(soak: Soak, workdir: Path | None = None) -> dict[str, Any]:
 
 
 async def _run(soak: Soak, workdir: Path) -> dict[str, Any]:
-    offline = demo_settings(workdir, ami_port=5038)
+    offline = demo_settings(workdir, ami_port=5038, storage_url=soak.database_url)
     await prepare_database(offline)
     agent_ids = await _add_agents(offline, soak.agents)
     prompts = await ensure_prompts(offline) if soak.prompts else None
@@ -295,7 +297,7 @@ async def _run(soak: Soak, workdir: Path) -> dict[str, Any]:
     watch = _Watch()
     samples: list[dict[str, Any]] = []
     async with Simulator(config) as sim:
-        settings = demo_settings(workdir, sim.ami_port)
+        settings = demo_settings(workdir, sim.ami_port, storage_url=soak.database_url)
         parts = Parts(api=False, recordings=False, acd_clock=sim.clock, acd_tick_every_s=0.05)
         async with running_node(settings, parts=parts, registry=registry, create_tables=False) as node:
             assert node.acd is not None

@@ -55,12 +55,17 @@ async def prepare_database(settings: Settings) -> None:
 
 
 def demo_settings(
-    workdir: Path, ami_port: int, web_port: int | None = None, web_host: str = "127.0.0.1"
+    workdir: Path,
+    ami_port: int,
+    web_port: int | None = None,
+    web_host: str = "127.0.0.1",
+    storage_url: str = "",
 ) -> Settings:
+    """The demo's settings; its database is SQLite in ``workdir`` unless ``storage_url`` names another."""
     workdir.mkdir(parents=True, exist_ok=True)
     return load_settings(
         api={"listen": web_port is not None, "host": web_host, "port": web_port or 0},
-        storage={"url": f"sqlite+aiosqlite:///{workdir / 'demo.sqlite3'}"},
+        storage={"url": storage_url or f"sqlite+aiosqlite:///{workdir / 'demo.sqlite3'}"},
         ami={"host": "127.0.0.1", "port": ami_port, "username": "hotline", "secret": "hotline-demo"},
         agi={"host": "127.0.0.1", "port": 0},
         recordings={"directory": str(workdir / "recordings")},

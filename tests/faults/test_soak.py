@@ -6,9 +6,13 @@ from collections import deque
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.soak import Soak, memory_slope, run
 from bench.soak_memory import NodeHeld
+from storage.ivr_records import IvrSession
+from tests.support.databases import own_postgres_database  # noqa: F401
 
 
 @pytest.mark.slow
@@ -31,6 +35,26 @@ async def test_two_minutes_of_traffic_lose_no_call_and_report_over_time(tmp_path
     assert result["rss_growth_mb"] < 100
     assert result["rss_slope_mb_per_10min"] is not None and result["warmup_s"] == 30.0
     assert result["rss_mb_after_drain"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.timeout(600)
+async def test_the_soak_runs_on_postgresql(tmp_path: Path, own_postgres_database: str) -> None:  # noqa: F811
+    # as production stores: no SQLite page caches in the process's memory
+    soak = Soak(minutes=0.5, agents=20, rate_per_min=40.0, speed=4.0, sample_every_s=5.0, prompts=False,
+                drain_s=180.0, walk_node=False, database_url=own_postgres_database)  # fmt: skip
+    result = await run(soak, tmp_path)
+    assert result["calls"] >= 50 and result["answered"] > 0
+    assert result["lost_calls"] == 0, {k: v for k, v in result.items() if k != "samples"}
+    assert not (tmp_path / "demo.sqlite3").exists()
+    engine = create_async_engine(own_postgres_database)
+    try:
+        async with engine.connect() as db:
+            sessions = (await db.execute(select(func.count()).select_from(IvrSession))).scalar_one()
+    finally:
+        await engine.dispose()
+    assert sessions >= result["calls"] // 2  # the IVR's call records went to PostgreSQL
 
 
 def test_the_memory_slope_is_fitted_after_the_warm_up() -> None:

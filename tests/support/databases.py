@@ -93,3 +93,18 @@ async def db_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def db_sessions(db_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return session_factory(db_engine)
+
+
+@pytest.fixture
+def own_postgres_database() -> Iterator[str]:
+    """URL of a fresh PostgreSQL database for one test (dropped afterwards): for code that drops
+    and builds its own schema, which must not touch the session's shared database."""
+    name = f"hotline_test_{secrets.token_hex(6)}"
+    try:
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # unreachable server, refused login, ...
+        _unavailable(f"{type(exc).__name__}: {exc}")
+    try:
+        yield _with_database(postgres_admin_url(), name)
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
