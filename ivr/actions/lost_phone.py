@@ -12,14 +12,14 @@ caller to the emergency queue, which jumps every line (``acd/rules.yaml``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 
 from ivr.actions.action import ActionResult, action
+from ivr.actions.authentication import secret_state, verify_secret
 from ivr.actions.ordering import find_line
 from ivr.call import IvrCall
 from orders.service import NewOrder, OrderRefused
 from prompts.speech import digits, phrase
-from storage.customers import Customer, PinPolicy, check_id_tail, id_tail_state
+from storage.customers import check_id_tail, id_tail_state
 from storage.lines import LineStatus, line_by_number
 from storage.service_orders import OrderAction
 
@@ -42,32 +42,13 @@ async def lost_find(call: IvrCall, args: Mapping[str, str]) -> ActionResult:
 @action("id_status", {"open", "locked", "not_set"})
 async def id_status(call: IvrCall, args: Mapping[str, str]) -> ActionResult:
     """Whether the subject's ID document can be checked now (on file, and not locked)."""
-    subject = call.subject
-    if subject is None or subject.customer_id is None:
-        return ActionResult("not_set")
-    async with call.sessions() as db:
-        customer = await db.get(Customer, subject.customer_id)
-    if customer is None:
-        return ActionResult("not_set")
-    return ActionResult(id_tail_state(customer, call.clock()).value)
+    return await secret_state(call, id_tail_state)
 
 
 @action("verify_id_tail", {"ok", "wrong", "locked", "not_set"}, required={"variable"})
 async def verify_id_tail(call: IvrCall, args: Mapping[str, str]) -> ActionResult:
     """Check the last six digits of the ID document keyed into ``args.variable``."""
-    keyed = call.variables.pop(args["variable"], "")
-    subject = call.subject
-    if subject is None or subject.customer_id is None:
-        return ActionResult("not_set")
-    policy = PinPolicy(
-        max_failures=call.settings.pin_max_failures,
-        lock_for=timedelta(minutes=call.settings.pin_lock_minutes),
-    )
-    async with call.sessions() as db:
-        result = await check_id_tail(db, subject.customer_id, keyed, call.clock(), policy)
-        await db.commit()
-    call.log.info("ivr.id_checked", customer_id=subject.customer_id, result=result.value)
-    return ActionResult(result.value)
+    return await verify_secret(call, args["variable"], check_id_tail, "ivr.id_checked")
 
 
 @action("lost_suspend", {"done", "failed"})
