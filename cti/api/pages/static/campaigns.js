@@ -1,4 +1,4 @@
-// The wallboard's campaign card: every outbound campaign in the user's scope, its progress bar,
+// The campaign card of the wallboard and the floor: every outbound campaign in the user's scope, its progress bar,
 // attempts, answers, completions, what remains, the pace and the 30-day abandon rate; results as
 // CSV / XLSX.  Polled every 5 s (GET /api/campaigns).
 "use strict";
@@ -9,6 +9,21 @@
   let campaigns = [];
 
   const num = (value, cls = "num") => H.el("td", { class: cls }, String(value));
+  const COLUMNS = [  // label key, numeric?
+    ["camp_name"], ["status"], ["mode"], ["camp_progress"], ["camp_attempted", true], ["answered", true],
+    ["camp_completed", true], ["camp_remaining", true], ["camp_pace", true], ["camp_abandon", true], ["camp_results"],
+  ];
+
+  // The card's title and table, the same on every page that has a #campaigns-card
+  function buildCard() {
+    const card = $("campaigns-card");
+    if (!card || $("campaigns")) return;
+    const head = COLUMNS.map(([key, numeric]) =>
+      H.el("th", numeric ? { class: "num", "data-i18n": key } : { "data-i18n": key }, H.t(key)));
+    card.append(H.el("h2", { "data-i18n": "camp_title" }, H.t("camp_title")),
+      H.el("table", { "data-testid": "campaigns" },
+        H.el("thead", {}, H.el("tr", {}, ...head)), H.el("tbody", { id: "campaigns" })));
+  }
 
   async function download(id, format) {
     try {
@@ -49,6 +64,7 @@
     render();
   }
 
+  buildCard();
   document.addEventListener("hotline:language", render);
   setInterval(() => { if (H.token) refresh(); }, 5000);
   setTimeout(() => { if (H.token) refresh(); }, 300);
