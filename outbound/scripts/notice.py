@@ -14,11 +14,10 @@ from cti.agi.errors import AgiHangup
 from cti.agi.session import AgiSession
 from outbound.attempt_store import AttemptStore, ScriptResult
 from outbound.campaign_store import CampaignStore
-from outbound.dialplan import CONTACT
+from outbound.scripts.called_contact import called_contact
 from outbound.scripts.voice import say
 from prompts.language import Language
 from prompts.speech import digits, phrase
-from storage.db import row_id
 
 __all__ = ["NoticeScript"]
 
@@ -35,11 +34,10 @@ class NoticeScript:
     async def __call__(self, session: AgiSession) -> None:
         uniqueid = session.env.uniqueid
         log_ = log.bind(uniqueid=uniqueid)
-        raw = await session.get_variable(CONTACT) or ""
-        contact_id = row_id(raw)
-        stored = None if contact_id is None else await self._campaigns.contact(contact_id)
+        called = await called_contact(session, self._campaigns)
+        stored = called.stored
         if stored is None:
-            log_.warning("outbound notice without its contact", contact=raw)
+            log_.warning("outbound notice without its contact", contact=called.raw)
             return
         wanted = stored.contact.extra_value("language")
         language = Language(wanted) if wanted in {lang.value for lang in Language} else Language.ZH

@@ -21,11 +21,10 @@ from cti.agi.errors import AgiHangup
 from cti.agi.session import AgiSession
 from outbound.attempt_store import AttemptStore, ScriptResult
 from outbound.campaign_store import CampaignStore
-from outbound.dialplan import CONTACT
+from outbound.scripts.called_contact import called_contact
 from outbound.scripts.voice import Question, ask, say
 from prompts.language import Language
 from prompts.speech import amount, day_of_month, digits, phrase
-from storage.db import row_id
 from storage.outbound_results import ArrearsOutcome, ReminderResult
 
 __all__ = ["MENU", "PROMISE_WITHIN_DAYS", "ReminderScript", "promised_date"]
@@ -83,11 +82,10 @@ class ReminderScript:
         uniqueid = session.env.uniqueid
         log_ = log.bind(uniqueid=uniqueid)
         language = Language.ZH
-        raw = await session.get_variable(CONTACT) or ""
-        contact_id = row_id(raw)
-        stored = None if contact_id is None else await self._campaigns.contact(contact_id)
+        called = await called_contact(session, self._campaigns)
+        stored = called.stored
         if stored is None:
-            log_.warning("outbound reminder without its contact", contact=raw)
+            log_.warning("outbound reminder without its contact", contact=called.raw)
             return
         contact = stored.contact
         fen = int(contact.extra_value("amount_due") or "0")

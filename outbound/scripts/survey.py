@@ -29,13 +29,12 @@ from cti.agi.errors import AgiHangup
 from cti.agi.session import AgiSession
 from outbound.attempt_store import AttemptStore, ScriptResult
 from outbound.campaign_store import CampaignStore
-from outbound.dialplan import CONTACT
+from outbound.scripts.called_contact import called_contact
 from outbound.scripts.voice import Question, ask, say
 from outbound.settings import OutboundSettings
 from outbound.ticket_callback import TicketCallbacks, ticket_agent
 from prompts.language import Language
 from prompts.speech import digits, phrase
-from storage.db import row_id
 from storage.outbound_results import SurveyResult
 from storage.tickets import ticket_by_number
 
@@ -74,14 +73,13 @@ class SurveyScript:
         uniqueid = session.env.uniqueid
         log_ = log.bind(uniqueid=uniqueid)
         language = Language.ZH
-        raw = await session.get_variable(CONTACT) or ""
-        contact_id = row_id(raw)
-        stored = None if contact_id is None else await self._campaigns.contact(contact_id)
+        called = await called_contact(session, self._campaigns)
+        stored = called.stored
         async with self._sessions() as db:
             ticket = await ticket_by_number(db, stored.contact.reference) if stored else None
             agent_id = await ticket_agent(db, ticket.id) if ticket else None
         if stored is None or ticket is None:
-            log_.warning("outbound survey without its ticket", contact=raw)
+            log_.warning("outbound survey without its ticket", contact=called.raw)
             await say(session, phrase("survey_unknown", language))
             return
         try:

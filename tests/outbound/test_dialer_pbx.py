@@ -46,9 +46,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     parametrize_pbx_kind(metafunc)
 
 
-def real_speed_clock() -> Callable[[], datetime]:
-    t0 = time.monotonic()
-    return lambda: START + timedelta(seconds=time.monotonic() - t0)
+class RealSpeedClock:
+    """Time from START at real speed, one for the node's outbound and workflow parts (with the
+    system's clock the workflow watch would find the test's tickets a year overdue)."""
+
+    def __init__(self) -> None:
+        self._t0 = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return START + timedelta(seconds=time.monotonic() - self._t0)
+
+    def now(self) -> float:
+        return self().timestamp()
 
 
 @contextlib.asynccontextmanager
@@ -67,13 +76,15 @@ async def outbound_node(tmp_path: Path, pbx_kind: str) -> AsyncIterator[Node]:
                 "comments_dir": str(tmp_path),
             },
         )
+        clock = RealSpeedClock()
         parts = Parts(
             ivr=False,
             acd=False,
             recordings=False,
             api=False,
             outbound=True,
-            outbound_clock=real_speed_clock(),
+            outbound_clock=clock,
+            workflow_clock=clock,
         )
         async with running_node(settings, parts=parts) as node:
             await node.ami.wait_connected(timeout_s=10)

@@ -21,7 +21,7 @@ from outbound.campaign import Campaign, CampaignEvent, CampaignKind
 from outbound.contact import Contact
 from outbound.pacing import ProgressivePacing
 from tests.outbound.pbx_phones import write_extensions
-from tests.outbound.test_dialer_pbx import START, real_speed_clock
+from tests.outbound.test_dialer_pbx import START, RealSpeedClock
 from tests.support.pbx import parametrize_pbx_kind, running_pbx
 
 pytestmark = pytest.mark.conformance
@@ -43,8 +43,9 @@ async def agent_node(tmp_path: Path, pbx_kind: str) -> AsyncIterator[Node]:
         )
         agent = Agent("agent-1001", "1001", "lanzhou", AgentLevel.JUNIOR, (Skill("general"),))
         await write_directory(settings, [(agent, "王芳")])
+        clock = RealSpeedClock()
         parts = Parts(ivr=False, recordings=False, api=False, reports=False, outbound=True,
-                      outbound_clock=real_speed_clock())  # fmt: skip
+                      outbound_clock=clock, workflow_clock=clock)  # fmt: skip
         async with running_node(settings, parts=parts) as node:
             await node.ami.wait_connected(timeout_s=10)
             for name, value in {

@@ -18,7 +18,7 @@ from outbound.outcomes import Outcome
 from outbound.settings import OutboundSettings
 from outbound.ticket_callback import TicketCallbacks
 from storage.ticket_lifecycle import TicketActionKind, TicketKind, TicketStatus
-from storage.tickets import NewTicket, open_ticket, ticket_by_number, ticket_history
+from storage.tickets import NewTicket, open_ticket, ticket_by_number, ticket_history, time_limits
 from storage.users import Role
 
 NOW = datetime(2025, 10, 13, 2, 0, tzinfo=UTC)
@@ -62,6 +62,26 @@ async def test_closing_a_ticket_waits_for_its_callback(db_sessions: async_sessio
         history = await ticket_history(db, ticket.id)
     assert [h.action for h in history][-2:] == [TicketActionKind.CALLBACK, TicketActionKind.REOPEN]
     assert history[-1].note.startswith("manager_hotline: repeat complaint")
+
+
+async def test_a_reopened_ticket_gets_its_time_limit_again_from_the_reopening(
+    db_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    later = NOW + timedelta(days=5)  # the 回访 comes days after the ticket's first due time
+    clock = [NOW]
+    store = CampaignStore(db_sessions, HolidayCalendar())
+    callbacks = TicketCallbacks(db_sessions, store, OutboundSettings(survey_delay_h=0), lambda: clock[0])
+    desk = TicketDesk(db_sessions, _no_caller, NOW.timestamp, callbacks=callbacks)
+    number = await _ticket(db_sessions)
+    await desk.close(AGENT, number, "explained the charge")
+    clock[0] = later
+    assert await callbacks.surveyed(number, 1.0, "ob-3") is True
+    async with db_sessions() as db:
+        ticket = await ticket_by_number(db, number)
+    assert ticket is not None and ticket.status is TicketStatus.DISPATCHED
+    limit = time_limits(TicketKind.COMPLAINT, "billing_dispute").due
+    assert limit is not None and ticket.due_at == later + limit
+    assert not ticket.is_overdue(later + limit / 2)
 
 
 async def test_a_good_score_closes_and_an_unreached_callback_closes_too(
