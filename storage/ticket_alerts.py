@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.db import Base, UtcDateTime
+from storage.id_chunks import id_chunks
 
 __all__ = [
     "NewAlert",
@@ -86,8 +87,7 @@ async def alerts_of_tickets(db: AsyncSession, ticket_ids: Iterable[int]) -> dict
     chases only the latest per department (a ticket chased for days keeps a short list)."""
     ids = list(ticket_ids)
     found: dict[int, list[TicketAlert]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in id_chunks(ids):
         latest_chases = (
             select(func.max(TicketAlert.id))
             .where(TicketAlert.ticket_id.in_(chunk), TicketAlert.kind == CHASE)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.db import Base, UtcDateTime
+from storage.id_chunks import id_chunks
 
 __all__ = [
     "WAITING_STATES",
@@ -49,17 +50,17 @@ class TicketDispatch(Base):
 
 async def current_dispatches(db: AsyncSession, ticket_ids: Iterable[int]) -> dict[int, TicketDispatch]:
     """The latest dispatch of each of these tickets that has one, by ticket id."""
-    ids = list(ticket_ids)
-    if not ids:
-        return {}
-    latest = (
-        select(func.max(TicketDispatch.id))
-        .where(TicketDispatch.ticket_id.in_(ids))
-        .group_by(TicketDispatch.ticket_id)
-        .scalar_subquery()
-    )
-    rows = (await db.execute(select(TicketDispatch).where(TicketDispatch.id.in_(latest)))).scalars()
-    return {row.ticket_id: row for row in rows}
+    found: dict[int, TicketDispatch] = {}
+    for chunk in id_chunks(list(ticket_ids)):
+        latest = (
+            select(func.max(TicketDispatch.id))
+            .where(TicketDispatch.ticket_id.in_(chunk))
+            .group_by(TicketDispatch.ticket_id)
+            .scalar_subquery()
+        )
+        rows = (await db.execute(select(TicketDispatch).where(TicketDispatch.id.in_(latest)))).scalars()
+        found.update((row.ticket_id, row) for row in rows)
+    return found
 
 
 async def waiting_in(db: AsyncSession, department: str) -> list[TicketDispatch]:

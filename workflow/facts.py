@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.id_chunks import id_chunks
 from storage.ticket_alerts import TicketAlert, alerts_of_tickets
 from storage.ticket_dispatches import TicketDispatch, current_dispatches
 from storage.ticket_lifecycle import OPEN_STATUSES, TicketActionKind
@@ -85,11 +86,11 @@ async def open_tickets(db: AsyncSession) -> list[OpenTicket]:
 async def _from_history(db: AsyncSession, ids: list[int]) -> tuple[dict[int, str], dict[int, datetime]]:
     owners: dict[int, str] = {}
     chased: dict[int, datetime] = {}
-    for start in range(0, len(ids), 500):
+    for chunk in id_chunks(ids):
         stmt = (
             select(TicketAction.ticket_id, TicketAction.action, TicketAction.actor, TicketAction.at)
             .where(
-                TicketAction.ticket_id.in_(ids[start : start + 500]),
+                TicketAction.ticket_id.in_(chunk),
                 TicketAction.action.in_([*_TAKES_IN_HAND, TicketActionKind.CHASE]),
             )
             .order_by(TicketAction.id)
