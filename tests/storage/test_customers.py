@@ -148,6 +148,18 @@ def test_pin_hashes_use_the_stated_parameters() -> None:
     assert params.type is Type.ID
 
 
+async def _parallel_guesses(
+    db_sessions: Sessions, customer_id: int, pins: list[str], policy: PinPolicy
+) -> list[PinCheck]:
+    async def guess(pin: str) -> PinCheck:
+        async with db_sessions() as db:
+            result = await check_pin(db, customer_id, pin, NOW, policy)
+            await db.commit()
+            return result
+
+    return list(await asyncio.gather(*(guess(pin) for pin in pins)))
+
+
 async def test_parallel_guesses_get_no_more_tries_than_serial_ones(
     db_sessions: Sessions, database_url: str
 ) -> None:
@@ -157,14 +169,7 @@ async def test_parallel_guesses_get_no_more_tries_than_serial_ones(
     policy = PinPolicy(max_failures=3, lock_for=timedelta(minutes=30))
     async with db_sessions() as db:
         cid = await _customer(db)
-
-    async def guess(pin: str) -> PinCheck:
-        async with db_sessions() as db:
-            result = await check_pin(db, cid, pin, NOW, policy)
-            await db.commit()
-            return result
-
-    results = await asyncio.gather(*(guess(f"{n:06d}") for n in range(8)))
+    results = await _parallel_guesses(db_sessions, cid, [f"{n:06d}" for n in range(8)], policy)
     wrong = [r for r in results if r is PinCheck.WRONG]
     assert len(wrong) <= policy.max_failures - 1
     assert PinCheck.LOCKED in results
@@ -182,14 +187,7 @@ async def test_a_right_entry_among_parallel_guesses_resets_the_count_once(
     policy = PinPolicy(max_failures=3, lock_for=timedelta(minutes=30))
     async with db_sessions() as db:
         cid = await _customer(db)
-
-    async def guess(pin: str) -> PinCheck:
-        async with db_sessions() as db:
-            result = await check_pin(db, cid, pin, NOW, policy)
-            await db.commit()
-            return result
-
-    results = await asyncio.gather(*(guess(f"{n:06d}") for n in range(8)), guess("123456"))
+    results = await _parallel_guesses(db_sessions, cid, [*(f"{n:06d}" for n in range(8)), "123456"], policy)
     wrong = [r for r in results[:-1] if r is PinCheck.WRONG]
     assert len(wrong) <= 2 * (policy.max_failures - 1)
     assert results[-1] in (PinCheck.OK, PinCheck.LOCKED)
