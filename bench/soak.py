@@ -57,6 +57,7 @@ from acd.events import (
 )
 from bench.hotline_calls import SHIPPED_DIALPLAN
 from bench.soak_memory import NodeHeld
+from bench.soak_trace import TracedGrowth
 from cti.agi.metrics import THINK_BUCKETS
 from demo.agents import DEMO_AGENTS
 from demo.run import demo_settings, ensure_prompts, prepare_database
@@ -87,6 +88,7 @@ class Soak:
     flat_mb_per_10min: float = 2.0  # memory is flat when RSS grows no faster than this after warm-up
     walk_node: bool = True  # which of the node's containers grew, warm-up to drain (bench/soak_memory.py)
     database_url: str = ""  # another database than SQLite in the work folder (its tables are dropped first)
+    trace_memory: bool = False  # the allocation sites that grew, warm-up to drain (bench/soak_trace.py)
 
 
 @dataclass
@@ -324,6 +326,7 @@ async def _run(soak: Soak, workdir: Path) -> dict[str, Any]:
             traffic = asyncio.create_task(sim.run_traffic(scenario), name="soak traffic")
             limit = started + soak.minutes * 60 + soak.drain_s
             held, walked_from = NodeHeld(node, skip=(watch,)), 0
+            traced = TracedGrowth()
             try:
                 while not traffic.done() and time.perf_counter() < limit:
                     await asyncio.wait([traffic], timeout=soak.sample_every_s)
@@ -334,6 +337,8 @@ async def _run(soak: Soak, workdir: Path) -> dict[str, Any]:
                     if soak.walk_node and not held.started and samples[-1]["t_s"] >= _warmup_s(soak) / 2:
                         held.start()
                         walked_from = sim.placed
+                    if soak.trace_memory and not traced.started and samples[-1]["t_s"] >= _warmup_s(soak):
+                        traced.start()
             finally:
                 lag.cancel()
                 if not traffic.done():
@@ -342,11 +347,16 @@ async def _run(soak: Soak, workdir: Path) -> dict[str, Any]:
             still_held, stuck = await _settle(node, timeout_s=60.0)
             rss_after_drain = round(_rss_mb(), 1)
             node_grew = held.report(sim.placed - walked_from)
+            allocations_grown = traced.report()
             on_line = sum(1 for c in sim.callers if c.record is not None and c.record.ended_at is None)
             calls = _Calls(sim.placed, sim.ended.answered, sim.ended.abandoned, on_line)
     badly_ended = [uid for uid in watch.queued if watch.ended[uid] != 1]
     result = _result(soak, samples, calls, watch, badly_ended, still_held, stuck, rss_after_drain)
-    return {**result, "node_containers_grown": node_grew} if node_grew else result
+    if node_grew:
+        result["node_containers_grown"] = node_grew
+    if allocations_grown:
+        result["allocations_grown"] = allocations_grown
+    return result
 
 
 def _warmup_s(soak: Soak) -> float:

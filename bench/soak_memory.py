@@ -73,7 +73,7 @@ def _items(obj: object) -> int | None:
 def _names(obj: object) -> dict[int, str]:
     """How ``obj`` names its children: a dict's keys; an object's ``__dict__`` is ``.``."""
     if isinstance(obj, dict):
-        return {id(v): f".{k}" if isinstance(k, str) else f"[{k!r}]"[:60] for k, v in obj.items()}
+        return {id(v): f".{k}"[:60] if isinstance(k, str) else f"[{k!r}]"[:60] for k, v in obj.items()}
     attributes = getattr(obj, "__dict__", None)
     return {id(attributes): ""} if isinstance(attributes, dict) else {}
 

@@ -78,7 +78,8 @@ def _soak(args: argparse.Namespace) -> dict[str, Any]:
     soak = Soak(minutes=args.minutes, agents=args.agents, rate_per_min=args.rate, speed=args.speed,
                 sample_every_s=args.sample_every, seed=args.seed, drain_s=args.drain,
                 prompts=not args.no_prompts, flat_mb_per_10min=args.flat_mb,
-                walk_node=not args.no_walk, database_url=args.database)  # fmt: skip
+                walk_node=not args.no_walk, database_url=args.database,
+                trace_memory=args.trace_memory)  # fmt: skip
     return asyncio.run(run(soak))
 
 
@@ -103,6 +104,11 @@ def _soak_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--no-walk", action="store_true", help="skip walking the node's containers (warm-up, after the drain)"
+    )
+    p.add_argument(
+        "--trace-memory",
+        action="store_true",
+        help="tracemalloc from the warm-up's end: the allocation sites that grew (slows the run)",
     )
     p.add_argument(
         "--database",

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.soak import Soak, memory_slope, run
 from bench.soak_memory import NodeHeld
+from bench.soak_trace import TracedGrowth
 from storage.ivr_records import IvrSession
 from tests.support.databases import own_postgres_database  # noqa: F401
 
@@ -92,3 +93,13 @@ def test_the_node_walk_names_the_containers_that_grew_with_the_calls() -> None:
     report = held.report(calls_between=100)
     assert report["grew"] == ["node.acd.calls (dict): 0 -> 100", "node.acd.recent (deque): 0 -> 30"]
     assert report["most_items_gained"] == 100 and report["calls_between"] == 100
+
+
+def test_traced_growth_names_the_line_that_kept_memory() -> None:
+    traced = TracedGrowth()
+    traced.start()
+    kept = [f"call-{n}" * 10 for n in range(20_000)]  # about 2 MB kept past the report
+    report = traced.report(top=3)
+    assert len(kept) == 20_000
+    assert report and "test_soak.py" in report[0] and report[0].startswith("+")
+    assert not traced.report()  # one report: tracing stopped
