@@ -22,8 +22,8 @@ from typing import Any
 
 from cti.ami.bridges import BridgeTable
 from cti.ami.channels import Change, Channel, ChannelAdded, ChannelRemoved, ChannelUpdated, StateStats
-from cti.ami.events import BLOCK_FIELDS, ChannelSnapshot, SnapshotValues
-from cti.ami.frozen import builder, twin
+from cti.ami.events import BLOCK_FIELDS, ChannelSnapshot, Party, SnapshotValues
+from cti.ami.frozen import builder, replacer
 
 __all__ = ["ChannelTable"]
 
@@ -210,22 +210,23 @@ class ChannelTable:
 
 
 def _from_snapshot(snap: ChannelSnapshot, now: float, **extra: Any) -> Channel:
-    return Channel(
-        name=snap.name,
-        uniqueid=snap.uniqueid,
-        linkedid=snap.linkedid,
-        state=snap.state,
-        state_desc=snap.state_desc,
-        caller=snap.caller,
-        connected=snap.connected,
-        context=snap.context,
-        exten=snap.exten,
-        priority=snap.priority,
-        language=snap.language,
-        account_code=snap.account_code,
-        created_at=now,
+    fields = {
+        "name": snap.name,
+        "uniqueid": snap.uniqueid,
+        "linkedid": snap.linkedid,
+        "state": snap.state,
+        "state_desc": snap.state_desc,
+        "caller": snap.caller,
+        "connected": snap.connected,
+        "context": snap.context,
+        "exten": snap.exten,
+        "priority": snap.priority,
+        "language": snap.language,
+        "account_code": snap.account_code,
+        "created_at": now,
         **extra,
-    )
+    }
+    return _replaced(_BLANK, fields)  # Channel(**fields), without the frozen __init__
 
 
 _SNAPSHOT_FIELDS = (
@@ -260,24 +261,13 @@ def _with_snapshot(channel: Channel, snap: ChannelSnapshot) -> Channel:
 
 
 # dataclasses.replace() walks the fields in Python on every call, the most expensive step of an
-# event; this copies the Channel's values into its plain twin, sets the fields that change there
-# and turns the twin into a Channel (cti.ami.frozen).
+# event; _replaced copies the Channel's values into its plain twin field by field, sets the fields
+# that change there and turns the twin into a Channel (cti.ami.frozen).
 _CHANNEL_FIELDS = tuple(f.name for f in dataclass_fields(Channel))
 _channel_values = operator.attrgetter(*_CHANNEL_FIELDS)
-_ChannelDraft = twin(Channel)
+_replaced = replacer(Channel)  # (channel, {field: value}) -> dataclasses.replace(channel, **fields)
+_BLANK = Channel("", "", "", 0, "", Party(), Party(), "", "", 0)  # every other field its default
 _added = builder(ChannelAdded)
 _updated = builder(ChannelUpdated)
 _first = operator.itemgetter(0)
 _POSITIONS = range(len(SnapshotValues._fields))
-
-
-def _replaced(channel: Channel, fields: dict[str, Any]) -> Channel:
-    """``dataclasses.replace(channel, **fields)`` (a ``TypeError`` for a field it does not have)."""
-    draft: Channel = _ChannelDraft(*_channel_values(channel))
-    try:
-        for name, value in fields.items():
-            setattr(draft, name, value)
-    except AttributeError:
-        raise TypeError(f"Channel has no field {name!r}") from None
-    draft.__class__ = Channel
-    return draft

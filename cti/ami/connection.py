@@ -35,6 +35,7 @@ from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
 from cti.ami.errors import AmiConnectionLost
+from cti.ami.event_fields import EventFields
 from cti.ami.protocol import (
     DEFAULT_MAX_LINE_BYTES,
     DEFAULT_MAX_MESSAGE_BYTES,
@@ -235,8 +236,8 @@ class AmiConnection(AMIProtocol):  # type: ignore[misc]  # panoramisk is untyped
             self._sink.on_malformed(item)
             return
         kind = item.kind
-        action_id = item.action_id
-        if kind == "event":
+        if kind == "event":  # its ActionID by its layout's index, not by a scan of every header
+            action_id = EventFields(item).get("actionid")
             self._sink.on_event(item)
             name = (item.event or "").lower()
             if name == "originateresponse" and action_id in self._originates:
@@ -249,6 +250,7 @@ class AmiConnection(AMIProtocol):  # type: ignore[misc]  # panoramisk is untyped
                 self._sink.on_unsolicited(item)  # what handle_message() would do, without the conversion
                 return
         elif kind == "response":
+            action_id = item.action_id
             action = self.responses.get(action_id) if action_id is not None else None
             if action is None:
                 self._sink.on_unmatched(item)

@@ -12,7 +12,7 @@ hold more).  Reading an event is then finding its layout and taking values by po
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from operator import itemgetter
 from typing import Any, overload
 
@@ -24,7 +24,6 @@ __all__ = ["MAX_LAYOUTS", "EventFields"]
 MAX_LAYOUTS = 2048
 
 _name_of = itemgetter(0)
-_value_of = itemgetter(1)
 Headers = tuple[tuple[str, str], ...]
 _UNREAD: Any = object()  # a block a layout has not looked for yet
 
@@ -32,31 +31,48 @@ _UNREAD: Any = object()  # a block a layout has not looked for yet
 class _Layout:
     """Where each lower-case name of one sequence of header names is first found."""
 
-    __slots__ = ("blocks", "index")
+    __slots__ = ("blocks", "index", "names")
 
     def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
         index: dict[str, int] = {}
         for position, name in enumerate(names):
             index.setdefault(name.lower(), position)
         self.index = index
-        # prefix -> the headers of that channel block in SnapshotValues order, or None when
-        # one of its names is missing (read name by name then)
-        self.blocks: dict[str, Callable[[Headers], tuple[tuple[str, str], ...]] | None] = {}
+        # prefix -> the positions of that channel block's headers in SnapshotValues order, or
+        # None when one of its names is missing (read name by name then)
+        self.blocks: dict[str, tuple[int, ...] | None] = {}
 
-    def block_getter(self, prefix: str) -> Callable[[Headers], tuple[tuple[str, str], ...]] | None:
-        positions = [self.index.get(prefix + name) for name in SnapshotValues._fields]
-        getter = None if None in positions else itemgetter(*positions)
-        self.blocks[prefix] = getter  # 14 positions: itemgetter gives a tuple each time
-        return getter
+    def block_positions(self, prefix: str) -> tuple[int, ...] | None:
+        found = [self.index.get(prefix + name) for name in SnapshotValues._fields]
+        positions = None if None in found else tuple(p for p in found if p is not None)
+        self.blocks[prefix] = positions
+        return positions
 
 
 _LAYOUTS: dict[tuple[str, ...], _Layout] = {}
+# the first header's value (the event's name) -> the layout last seen with it: compared with the
+# event's names, it spares hashing them (Asterisk writes each event with the same names)
+_LAST_BY_NAME: dict[str, _Layout] = {}
 
 
 def _layout(names: tuple[str, ...]) -> _Layout:
-    if len(_LAYOUTS) >= MAX_LAYOUTS:
-        _LAYOUTS.clear()
-    layout = _LAYOUTS[names] = _Layout(names)
+    layout = _LAYOUTS.get(names)
+    if layout is None:
+        if len(_LAYOUTS) >= MAX_LAYOUTS:
+            _LAYOUTS.clear()
+            _LAST_BY_NAME.clear()
+        layout = _LAYOUTS[names] = _Layout(names)
+    return layout
+
+
+def _layout_of(headers: Headers, names: tuple[str, ...]) -> _Layout:
+    """The layout of ``names``, remembered for the event's name (the first header's value)."""
+    layout = _layout(names)
+    if headers:
+        if len(_LAST_BY_NAME) >= MAX_LAYOUTS:
+            _LAST_BY_NAME.clear()
+        _LAST_BY_NAME[headers[0][1]] = layout
     return layout
 
 
@@ -69,7 +85,9 @@ class EventFields(Mapping[str, str]):
     def __init__(self, message: AmiMessage) -> None:
         headers = message.headers
         names = tuple(map(_name_of, headers))
-        layout = _LAYOUTS.get(names) or _layout(names)
+        layout = _LAST_BY_NAME.get(headers[0][1]) if headers else None
+        if layout is None or layout.names != names:
+            layout = _layout_of(headers, names)
         self._headers = headers
         self._layout = layout
         self._index = layout.index
@@ -98,13 +116,14 @@ class EventFields(Mapping[str, str]):
 
     def block(self, prefix: str = "") -> SnapshotValues | None:
         """:func:`~cti.ami.events.snapshot_values` of this event for ``prefix`` (lower case)."""
-        getter = self._layout.blocks.get(prefix, _UNREAD)
-        if getter is _UNREAD:
-            getter = self._layout.block_getter(prefix)
-        if getter is None:
-            values = tuple.__new__(SnapshotValues, (self.get(prefix + n) for n in SnapshotValues._fields))
+        positions = self._layout.blocks.get(prefix, _UNREAD)
+        if positions is _UNREAD:
+            positions = self._layout.block_positions(prefix)
+        if positions is None:
+            values = tuple.__new__(SnapshotValues, [self.get(prefix + n) for n in SnapshotValues._fields])
         else:
-            values = tuple.__new__(SnapshotValues, map(_value_of, getter(self._headers)))
+            headers = self._headers
+            values = tuple.__new__(SnapshotValues, [headers[p][1] for p in positions])
         uniqueid = values.uniqueid
         if not uniqueid or not values.channel or values.channelstate is None or uniqueid == "none":
             return None

@@ -62,3 +62,13 @@ def test_layouts_are_bounded() -> None:
     for i in range(event_fields.MAX_LAYOUTS + 10):
         EventFields(AmiMessage((("Event", "X"), (f"Made-Up-{i}", "1"))))
         assert len(event_fields._LAYOUTS) <= event_fields.MAX_LAYOUTS
+    for i in range(event_fields.MAX_LAYOUTS + 10):
+        EventFields(AmiMessage((("Event", f"Made-Up-{i}"), ("Uniqueid", "1"))))
+        assert len(event_fields._LAST_BY_NAME) <= event_fields.MAX_LAYOUTS
+
+
+def test_an_event_name_seen_with_other_headers_is_read_by_its_own() -> None:
+    one = AmiMessage((("Event", "X"), ("Uniqueid", "1.1"), ("Channel", "A")))
+    other = AmiMessage((("Event", "X"), ("Channel", "B"), ("Uniqueid", "2.2")))
+    for message in (one, other, one, other):
+        assert dict(EventFields(message)) == header_map(message)
