@@ -31,7 +31,8 @@ class TracedGrowth:
         return self._before is not None
 
     def report(self, top: int = 15) -> list[str]:
-        """The allocation sites that grew since :meth:`start`, most first (tracing stops)."""
+        """The allocation sites that grew since :meth:`start`, most first, each as its frames from
+        the allocating line outwards (tracing stops)."""
         if self._before is None:
             return []
         after, before = self._snapshot(), self._before
@@ -40,7 +41,9 @@ class TracedGrowth:
         grown = [s for s in after.compare_to(before, "traceback") if s.size_diff > 0]
         return [
             f"{s.size_diff / 1024:+,.0f} KiB in {s.count_diff:+,} blocks: "
-            + " <- ".join(f"{f.filename.rsplit('site-packages/', 1)[-1]}:{f.lineno}" for f in s.traceback)
+            + " <- ".join(
+                f"{f.filename.rsplit('site-packages/', 1)[-1]}:{f.lineno}" for f in reversed(s.traceback)
+            )
             for s in grown[:top]
         ]
 
