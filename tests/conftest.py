@@ -38,3 +38,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     from tests.support.containers import prepare_images
 
     prepare_images(session.items)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the tests that must not be spread over workers get their group."""
+    from tests.support.parallel import assign_groups
+
+    assign_groups(config, items)
