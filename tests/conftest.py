@@ -40,8 +40,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     prepare_images(session.items)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist, the tests that must not be spread over workers get their group."""
-    from tests.support.parallel import assign_groups
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``--dist loadgroup``: the groups of ``tests/support/parallel.py`` (decided from the test
+    ids, so no test needs an ``xdist_group`` mark)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from tests.support.parallel import GroupScheduling
 
-    assign_groups(config, items)
+    return GroupScheduling(config, log)

@@ -4,86 +4,73 @@ loadgroup``; ``-n 0`` or ``-p no:xdist`` runs it in one process, as before).
 Most tests wait (simulated time, sockets, subprocesses), so several workers share the machine's
 cores well; their databases, Redis key prefixes, ports, run folders and container names are their
 own already.  What is not spread is the tests whose timing suffers from a busy machine or which
-share one expensive thing: each such kind is an ``xdist_group`` (all its tests on one worker, one
-after the other), see :func:`group_of`:
+share one expensive thing: each such kind is a group whose tests run on one worker, one after
+the other (see :func:`group_of`):
 
-- ``real-asterisk``: the real Asterisk 22 (its ``asterisk`` runs, and the modules that start it);
-- ``containers``: podman containers (``tests/docker``, the ``sim-container`` runs, ``containers``
-  marker);
+- ``real-asterisk``: the real Asterisk 22 (the ``asterisk`` runs of the conformance tests, and
+  the modules that start it themselves);
+- ``containers``: podman containers (``tests/docker``, the ``sim-container`` runs);
 - ``browser``: Chromium, one browser for the session (``tests/browser``);
 - ``faults``: outages and the soak (``tests/faults``), timed against the wall clock;
 - ``bench``: the benchmarks, which measure latencies.
 
-The groups run first (the longest one is the run's floor), the rest is spread test by test.
+The groups are decided from the test ids alone, by the controller's scheduler
+(:class:`GroupScheduling`, installed by ``tests/conftest.py`` for ``--dist loadgroup``): xdist's
+own ``xdist_group`` marks do not reach the scheduler with pytest 9.2 (xdist 3.8 renames
+``item._nodeid``, which pytest no longer reads).  Groups go out first, the largest first; the
+rest is handed out test by test.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
+import re
 from functools import cache
 from pathlib import Path
 
-import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 REPO = Path(__file__).resolve().parents[2]
-# modules that start the real Asterisk themselves (not through the ``pbx_kind`` parameter)
-_STARTS_ASTERISK = ("real_asterisk(", "running_pbx(", "start.sh")
-# the order the groups are handed out in: the longest first
-GROUPS = ("containers", "faults", "real-asterisk", "browser", "bench")
+# a module that starts the real Asterisk itself (not through the ``pbx_kind`` parameter)
+_STARTS_ASTERISK = re.compile(r"(?<!\w)(real_asterisk|running_pbx)\(|start\.sh")
 
 
 @cache
 def _module_text(path: str) -> str:
     try:
-        return Path(path).read_text(errors="replace")
+        return (REPO / path).read_text(errors="replace")
     except OSError:
         return ""
 
 
-def _params(item: pytest.Item) -> tuple[object, ...]:
-    callspec = getattr(item, "callspec", None)
-    return tuple(callspec.params.values()) if callspec is not None else ()
+def _param_words(nodeid: str) -> tuple[str, str]:
+    """The parameter id of ``nodeid`` (``[...]``), with the separators around it."""
+    name = nodeid.split("::")[-1]
+    return ("-" + name[name.index("[") + 1 : -1] + "-") if "[" in name else "", name
 
 
-def group_of(item: pytest.Item) -> str | None:
-    """The ``xdist_group`` ``item`` runs in, or None: any worker."""
-    path = item.nodeid.split("::", 1)[0]
-    params = _params(item)
-    if "sim-container" in params or path.startswith("tests/docker/") or item.get_closest_marker("containers"):
+def group_of(nodeid: str) -> str | None:
+    """The group of the test ``nodeid``, or None: any worker."""
+    path = nodeid.split("::", 1)[0]
+    params, _ = _param_words(nodeid)
+    if "-sim-container-" in params or path.startswith("tests/docker/"):
         return "containers"
     if path.startswith("tests/faults/"):
         return "faults"
-    if "asterisk" in params:
+    if "-asterisk-" in params:
         return "real-asterisk"
-    if path.startswith("tests/browser/") or item.get_closest_marker("browser"):
+    if path.startswith("tests/browser/"):
         return "browser"
     if "bench" in Path(path).name or "soak" in Path(path).name:
         return "bench"
-    text = _module_text(str(item.path))
-    if "pbx_kind" not in getattr(item, "fixturenames", ()) and any(s in text for s in _STARTS_ASTERISK):
+    text = _module_text(path)
+    if "pbx_kind" not in text and _STARTS_ASTERISK.search(text):
         return "real-asterisk"
     return None
 
 
-def assign_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each item with its group and put the groups first, in :data:`GROUPS` order (a stable
-    sort: within a group, and among the rest, the collection order stays)."""
-    if not _distributed(config):
-        return
-    order = {name: i for i, name in enumerate(GROUPS)}
-    groups: dict[str, str | None] = {}
-    for item in items:
-        group = group_of(item)
-        groups[item.nodeid] = group
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda it: order.get(groups[it.nodeid] or "", len(GROUPS)))
+class GroupScheduling(LoadScopeScheduling):
+    """xdist's scope scheduling with :func:`group_of`'s groups as the scopes (a test of no
+    group is a scope of its own)."""
 
-
-def _distributed(config: pytest.Config) -> bool:
-    """Whether this process is an xdist worker or runs xdist's controller (``-n`` above 0)."""
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        return True
-    numprocesses: Sequence[object] | object = getattr(config.option, "numprocesses", None)
-    return bool(numprocesses)
+    def _split_scope(self, nodeid: str) -> str:
+        return group_of(nodeid) or nodeid
