@@ -40,6 +40,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     prepare_images(session.items)
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown under -p no:xdist
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     """``--dist loadgroup``: the groups of ``tests/support/parallel.py`` (decided from the test
     ids, so no test needs an ``xdist_group`` mark)."""
