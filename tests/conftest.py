@@ -38,3 +38,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     from tests.support.containers import prepare_images
 
     prepare_images(session.items)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown under -p no:xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``--dist loadgroup``: the groups of ``tests/support/parallel.py`` (decided from the test
+    ids, so no test needs an ``xdist_group`` mark)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from tests.support.parallel import GroupScheduling
+
+    return GroupScheduling(config, log)

@@ -8,6 +8,7 @@ that need it are skipped with a message saying so -- unless ``HOTLINE_REQUIRE_AS
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -119,12 +120,16 @@ def real_asterisk(
 
 
 def start_asterisk(rundir: Path, env: dict[str, str]) -> None:
-    proc = subprocess.run(
-        ["bash", str(require_asterisk_dir() / "start.sh"), str(rundir)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """``start.sh RUNDIR``, one at a time on this machine: the first unpacks the Asterisk build
+    into the shared cache (``/tmp/hotline-asterisk``), which a second must not find half done."""
+    with (Path(tempfile.gettempdir()) / "hotline-asterisk.start.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        proc = subprocess.run(
+            ["bash", str(require_asterisk_dir() / "start.sh"), str(rundir)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     if proc.returncode != 0:
         raise RuntimeError(f"real Asterisk did not start: {proc.stdout}\n{proc.stderr}")
