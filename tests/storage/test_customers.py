@@ -148,33 +148,38 @@ def test_pin_hashes_use_the_stated_parameters() -> None:
     assert params.type is Type.ID
 
 
+PARALLEL_POLICY = PinPolicy(max_failures=3, lock_for=timedelta(minutes=30))
+
+
 async def _parallel_guesses(
-    db_sessions: Sessions, customer_id: int, pins: list[str], policy: PinPolicy
-) -> list[PinCheck]:
+    db_sessions: Sessions, database_url: str, pins: list[str]
+) -> tuple[int, list[PinCheck]]:
+    """A customer's PIN guessed with ``pins`` all at once, each in its own session: the customer's
+    id and the outcomes, in the order of ``pins``."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has no row locks (FOR UPDATE is ignored): PostgreSQL only")
+    async with db_sessions() as db:
+        customer_id = await _customer(db)
+
     async def guess(pin: str) -> PinCheck:
         async with db_sessions() as db:
-            result = await check_pin(db, customer_id, pin, NOW, policy)
+            result = await check_pin(db, customer_id, pin, NOW, PARALLEL_POLICY)
             await db.commit()
             return result
 
-    return list(await asyncio.gather(*(guess(pin) for pin in pins)))
+    return customer_id, list(await asyncio.gather(*(guess(pin) for pin in pins)))
 
 
 async def test_parallel_guesses_get_no_more_tries_than_serial_ones(
     db_sessions: Sessions, database_url: str
 ) -> None:
     # the hash is checked before the row is locked; the outcome only counts under the lock
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite has no row locks (FOR UPDATE is ignored): PostgreSQL only")
-    policy = PinPolicy(max_failures=3, lock_for=timedelta(minutes=30))
-    async with db_sessions() as db:
-        cid = await _customer(db)
-    results = await _parallel_guesses(db_sessions, cid, [f"{n:06d}" for n in range(8)], policy)
+    cid, results = await _parallel_guesses(db_sessions, database_url, [f"{n:06d}" for n in range(8)])
     wrong = [r for r in results if r is PinCheck.WRONG]
-    assert len(wrong) <= policy.max_failures - 1
+    assert len(wrong) <= PARALLEL_POLICY.max_failures - 1
     assert PinCheck.LOCKED in results
     async with db_sessions() as db:
-        assert await check_pin(db, cid, "123456", NOW, policy) is PinCheck.LOCKED
+        assert await check_pin(db, cid, "123456", NOW, PARALLEL_POLICY) is PinCheck.LOCKED
 
 
 async def test_a_right_entry_among_parallel_guesses_resets_the_count_once(
@@ -182,13 +187,10 @@ async def test_a_right_entry_among_parallel_guesses_resets_the_count_once(
 ) -> None:
     # A right entry clears the failures, as it does serially, so the wrong guesses around it get
     # at most two rounds of tries: never more than a serial caller who knows the PIN would get.
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite has no row locks (FOR UPDATE is ignored): PostgreSQL only")
-    policy = PinPolicy(max_failures=3, lock_for=timedelta(minutes=30))
-    async with db_sessions() as db:
-        cid = await _customer(db)
-    results = await _parallel_guesses(db_sessions, cid, [*(f"{n:06d}" for n in range(8)), "123456"], policy)
+    _, results = await _parallel_guesses(
+        db_sessions, database_url, [*(f"{n:06d}" for n in range(8)), "123456"]
+    )
     wrong = [r for r in results[:-1] if r is PinCheck.WRONG]
-    assert len(wrong) <= 2 * (policy.max_failures - 1)
+    assert len(wrong) <= 2 * (PARALLEL_POLICY.max_failures - 1)
     assert results[-1] in (PinCheck.OK, PinCheck.LOCKED)
     assert PinCheck.LOCKED in results[:-1]

@@ -56,9 +56,8 @@ def _with_database(admin_url: str, name: str) -> str:
     return f"{base}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """URL of a fresh PostgreSQL database for this test session (dropped afterwards)."""
+def _fresh_database() -> Iterator[str]:
+    """URL of a new PostgreSQL database, dropped when the generator closes."""
     name = f"hotline_test_{secrets.token_hex(6)}"
     try:
         asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
@@ -68,6 +67,12 @@ def postgres_database() -> Iterator[str]:
         yield _with_database(postgres_admin_url(), name)
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """URL of a fresh PostgreSQL database for this test session (dropped afterwards)."""
+    yield from _fresh_database()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -99,12 +104,4 @@ def db_sessions(db_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 def own_postgres_database() -> Iterator[str]:
     """URL of a fresh PostgreSQL database for one test (dropped afterwards): for code that drops
     and builds its own schema, which must not touch the session's shared database."""
-    name = f"hotline_test_{secrets.token_hex(6)}"
-    try:
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # unreachable server, refused login, ...
-        _unavailable(f"{type(exc).__name__}: {exc}")
-    try:
-        yield _with_database(postgres_admin_url(), name)
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    yield from _fresh_database()
