@@ -27,7 +27,7 @@ from outbound.pacing import AutomatedPacing
 from outbound.phone_number import normalize_number
 from outbound.settings import OutboundSettings
 from storage.ticket_lifecycle import TicketActionKind, TicketStatus
-from storage.tickets import Ticket, TicketAction, move_ticket, ticket_by_number, time_limits
+from storage.tickets import Ticket, TicketAction, move_ticket, ticket_by_number
 from storage.users import User
 
 __all__ = ["MANAGER_HOTLINE", "TicketCallbacks", "ticket_agent"]
@@ -111,11 +111,6 @@ class TicketCallbacks:
                 await move_ticket(
                     db, ticket, TicketStatus.DISPATCHED, TicketActionKind.REOPEN, _ACTOR, now, note
                 )
-                # handled again within its time limit, counted from the reopening: the first due
-                # time passed long ago, and the watch would mark the ticket overdue at once
-                limits = time_limits(ticket.kind, ticket.category)
-                ticket.response_due_at = now + limits.response_due if limits.response_due else None
-                ticket.due_at = now + limits.due if limits.due else None
             else:
                 note = f"回访 score {score:.1f} (call {uniqueid})"
                 await move_ticket(db, ticket, TicketStatus.CLOSED, TicketActionKind.CLOSE, _ACTOR, now, note)

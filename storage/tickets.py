@@ -122,7 +122,6 @@ async def open_ticket(
 
     Raises ``KeyError`` for an unknown category of its kind.
     """
-    limits = time_limits(new.kind, new.category)
     ticket = Ticket(
         id=ticket_id,
         number=ticket_number_for(ticket_id) if ticket_id is not None else None,
@@ -139,9 +138,8 @@ async def open_ticket(
         ivr_session_id=new.ivr_session_id,
         created_at=now,
         updated_at=now,
-        response_due_at=now + limits.response_due if limits.response_due else None,
-        due_at=now + limits.due if limits.due else None,
     )
+    start_time_limits(ticket, now)
     db.add(ticket)
     if ticket_id is None:
         await db.flush()  # the database numbers it
@@ -184,7 +182,17 @@ async def move_ticket(
     ticket.updated_at = now
     if target is TicketStatus.CLOSED:
         ticket.closed_at = now
+    if action is TicketActionKind.REOPEN:  # handled again, within its time limit from now: the
+        start_time_limits(ticket, now)  # first due time passed long ago (the watch would mark it overdue)
     await db.flush()
+
+
+def start_time_limits(ticket: Ticket, now: datetime) -> None:
+    """The ticket's response and resolution due times, counted from ``now`` (its creation, or its
+    reopening)."""
+    limits = time_limits(ticket.kind, ticket.category)
+    ticket.response_due_at = now + limits.response_due if limits.response_due else None
+    ticket.due_at = now + limits.due if limits.due else None
 
 
 async def open_tickets_for_number(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterator
-from dataclasses import fields as dataclass_fields
 from itertools import compress
 from typing import Any
 
@@ -263,8 +262,6 @@ def _with_snapshot(channel: Channel, snap: ChannelSnapshot) -> Channel:
 # dataclasses.replace() walks the fields in Python on every call, the most expensive step of an
 # event; _replaced copies the Channel's values into its plain twin field by field, sets the fields
 # that change there and turns the twin into a Channel (cti.ami.frozen).
-_CHANNEL_FIELDS = tuple(f.name for f in dataclass_fields(Channel))
-_channel_values = operator.attrgetter(*_CHANNEL_FIELDS)
 _replaced = replacer(Channel)  # (channel, {field: value}) -> dataclasses.replace(channel, **fields)
 _BLANK = Channel("", "", "", 0, "", Party(), Party(), "", "", 0)  # every other field its default
 _added = builder(ChannelAdded)
