@@ -15,6 +15,8 @@ import os
 
 import pytest
 
+from tests.support.redis_servers import redis_client  # noqa: F401  (a fixture for every test)
+
 # A node built from default settings plays the prompts it finds in [ivr] prompts_dir (default
 # var/prompts, which `./hotline demo` fills in a checkout) by absolute path; tests that expect
 # sounds by name must not depend on what that folder holds, so by default they play by name.

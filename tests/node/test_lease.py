@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 import signal
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -23,58 +22,51 @@ pytestmark = pytest.mark.redis
 TTL_S = 0.6
 
 
-@pytest.fixture
-async def client() -> AsyncIterator[aioredis.Redis]:
-    await require_redis()
-    r = aioredis.Redis.from_url(redis_url(), decode_responses=True)
-    yield r
-    await r.aclose()
-
-
 def lease(client: aioredis.Redis, key: str, holder: str) -> ServerLease:
     return ServerLease(client, key, holder, ttl_s=TTL_S, poll_s=0.05)
 
 
-async def test_a_waiting_node_takes_an_expired_lease(client: aioredis.Redis) -> None:
+async def test_a_waiting_node_takes_an_expired_lease(redis_client: aioredis.Redis) -> None:
     key = f"test-lease-{secrets.token_hex(4)}"
-    first, second = lease(client, key, "a"), lease(client, key, "b")
+    first, second = lease(redis_client, key, "a"), lease(redis_client, key, "b")
     await asyncio.wait_for(first.acquire(), 2)
     keeping = asyncio.create_task(first.keep())
     waiting = asyncio.create_task(second.acquire())
     await asyncio.sleep(TTL_S * 3)  # renewed all along: the second still waits
-    assert not waiting.done() and await client.get(key) == "a"
+    assert not waiting.done() and await redis_client.get(key) == "a"
     loop = asyncio.get_running_loop()
     keeping.cancel()  # the first dies: no renewal, no release
     died = loop.time()
     await asyncio.wait_for(waiting, 5)
     taken_after = loop.time() - died
-    assert await client.get(key) == "b"
+    assert await redis_client.get(key) == "b"
     assert taken_after <= TTL_S + 0.5
-    await client.delete(key)
+    await redis_client.delete(key)
 
 
-async def test_a_holder_that_finds_another_name_stops_at_once(client: aioredis.Redis) -> None:
+async def test_a_holder_that_finds_another_name_stops_at_once(redis_client: aioredis.Redis) -> None:
     key = f"test-lease-{secrets.token_hex(4)}"
-    first = lease(client, key, "a")
+    first = lease(redis_client, key, "a")
     await first.acquire()
     keeping = asyncio.create_task(first.keep())
-    await client.set(key, "b", px=5000)  # taken meanwhile (e.g. lost in a Redis failover)
+    await redis_client.set(key, "b", px=5000)  # taken meanwhile (e.g. lost in a Redis failover)
     await asyncio.wait_for(keeping, TTL_S)  # keep() returns: stop serving
     await first.release()  # not ours any more: left alone
-    assert await client.get(key) == "b"
-    await client.delete(key)
+    assert await redis_client.get(key) == "b"
+    await redis_client.delete(key)
 
 
-async def test_a_clean_stop_hands_the_lease_over_at_once(client: aioredis.Redis) -> None:
+async def test_a_clean_stop_hands_the_lease_over_at_once(redis_client: aioredis.Redis) -> None:
     key = f"test-lease-{secrets.token_hex(4)}"
-    first, second = lease(client, key, "a"), ServerLease(client, key, "b", ttl_s=60.0, poll_s=0.05)
+    first = lease(redis_client, key, "a")
+    second = ServerLease(redis_client, key, "b", ttl_s=60.0, poll_s=0.05)
     await first.acquire()
     waiting = asyncio.create_task(second.acquire())
     await asyncio.sleep(0.1)
     await first.release()
     await asyncio.wait_for(waiting, 1)
-    assert await client.get(key) == "b"
-    await client.delete(key)
+    assert await redis_client.get(key) == "b"
+    await redis_client.delete(key)
 
 
 async def test_a_holder_cut_off_from_redis_gives_up_before_the_lease_expires() -> None:

@@ -12,6 +12,7 @@ import asyncio
 import os
 import shutil
 import subprocess
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from redis.exceptions import RedisError
 
 from tests.support.ports import free_port
 
-__all__ = ["RedisProcess", "redis_binary", "start_redis", "start_sentinel"]
+__all__ = ["RedisProcess", "redis_binary", "redis_client", "start_redis", "start_sentinel"]
 
 
 def redis_binary() -> str:
@@ -113,3 +114,15 @@ async def start_sentinel(
         f"sentinel parallel-syncs {service} 1\n"
     )
     return await _started(RedisProcess(port, folder, _run(folder, config, "--sentinel")))
+
+
+@pytest.fixture
+async def redis_client() -> AsyncIterator[aioredis.Redis]:
+    """A client of the test Redis (``HOTLINE_TEST_REDIS_URL``), decoding replies; skips (fails in
+    CI) where that Redis does not answer."""
+    from tests.acd.conftest import redis_url, require_redis
+
+    await require_redis()
+    client = aioredis.Redis.from_url(redis_url(), decode_responses=True)
+    yield client
+    await client.aclose()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
@@ -20,18 +19,10 @@ from cti.access.revocations import RedisRevocations
 from cti.access.shared_throttle import SharedLoginThrottle
 from node.settings import Settings
 from node.web import shared_access
-from tests.acd.conftest import redis_url, require_redis
+from tests.acd.conftest import redis_url
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[aioredis.Redis]:
-    await require_redis()
-    r = aioredis.Redis.from_url(redis_url(), decode_responses=True)
-    yield r
-    await r.aclose()
 
 
 @pytest.fixture
@@ -39,8 +30,8 @@ def prefix() -> str:
     return f"test-throttle-{secrets.token_hex(4)}"
 
 
-async def test_attempts_on_one_node_count_on_another(client: aioredis.Redis, prefix: str) -> None:
-    a, b = SharedLoginThrottle(client, prefix), SharedLoginThrottle(client, prefix)
+async def test_attempts_on_one_node_count_on_another(redis_client: aioredis.Redis, prefix: str) -> None:
+    a, b = SharedLoginThrottle(redis_client, prefix), SharedLoginThrottle(redis_client, prefix)
     limits = {"user:a": 3, "addr:1": 5}
     for node, t in ((a, 0.0), (b, 10.0), (a, 20.0)):
         assert isinstance(await node.reserve(limits, t), Reservation)
@@ -49,11 +40,13 @@ async def test_attempts_on_one_node_count_on_another(client: aioredis.Redis, pre
     assert await a.reserve({"user:c": 3, "addr:1": 5}, 22.0) != pytest.approx(0)  # 5th on the address
     assert await b.reserve({"user:d": 3, "addr:1": 5}, 22.5) == pytest.approx(37.5)  # address full
     assert isinstance(await b.reserve(limits, 60.5), Reservation)  # the first is a minute old
-    assert all(ttl > 0 for ttl in [await client.pttl(f"{prefix}:signin:user:a")])
+    assert all(ttl > 0 for ttl in [await redis_client.pttl(f"{prefix}:signin:user:a")])
 
 
-async def test_a_success_gives_its_attempt_back_on_every_node(client: aioredis.Redis, prefix: str) -> None:
-    a, b = SharedLoginThrottle(client, prefix), SharedLoginThrottle(client, prefix)
+async def test_a_success_gives_its_attempt_back_on_every_node(
+    redis_client: aioredis.Redis, prefix: str
+) -> None:
+    a, b = SharedLoginThrottle(redis_client, prefix), SharedLoginThrottle(redis_client, prefix)
     limits = {"user:a": 2}
     first = await a.reserve(limits, 1.0)
     assert isinstance(first, Reservation)
@@ -64,7 +57,7 @@ async def test_a_success_gives_its_attempt_back_on_every_node(client: aioredis.R
 
 
 async def test_concurrent_guesses_on_two_nodes_pass_no_more_than_the_limit(
-    client: aioredis.Redis, prefix: str
+    redis_client: aioredis.Redis, prefix: str
 ) -> None:
     clients = [connect_redis(RedisSettings(url=redis_url(), max_connections=20)) for _ in range(2)]
     nodes = [SharedLoginThrottle(c, prefix) for c in clients]  # two nodes, each with its pool
