@@ -8,7 +8,9 @@ as templates) and callers arriving at ``rate_per_min`` for ``minutes`` real minu
 simulator runs at ``speed``; the ACD on its clock.
 
 Every ``sample_every_s`` real seconds a sample is printed on stderr and kept: calls in progress
-(and with an agent), the process's RSS, the event loop's lag (p99 and worst of a 20 ms probe),
+(and with an agent), the process's RSS and the number of memory blocks Python has allocated
+(``python_blocks_k``, thousands: what the objects alive hold, without the allocator's free
+pages the RSS may keep), the event loop's lag (p99 and worst of a 20 ms probe),
 the IVR's p99 think time (``hotline_agi_think_seconds``: from an AGI reply to the session's next
 command; the upper bound of its histogram bucket) and the p99 routing latency (real time from the
 moment a call could be matched — queued, or its agent available — to its offer).  After the
@@ -233,6 +235,7 @@ async def _sample(
         "with_agent": sum(1 for r in active if r.connected_at is not None),
         "agi_sessions": node.agi.active_sessions,
         "rss_mb": round(_rss_mb(), 1),
+        "python_blocks_k": round(sys.getallocatedblocks() / 1000, 1),
         "sqlite_mb": round(SQLITE_MEMORY() / 2**20, 1) if SQLITE_MEMORY is not None else None,
         "loop_lag_p99_ms": round(_p99(lags) * 1000, 2),
         "loop_lag_max_ms": round(max(lags, default=0.0) * 1000, 2),
@@ -420,6 +423,7 @@ def _result(
         "warmup_s": warmup_s,
         "rss_slope_mb_per_10min": slope,
         "sqlite_slope_mb_per_10min": memory_slope(during, warmup_s, "sqlite_mb"),
+        "python_blocks_slope_k_per_10min": memory_slope(during, warmup_s, "python_blocks_k"),
         "memory_flat": slope is not None and slope <= soak.flat_mb_per_10min,
         "memory_flat_criterion": f"RSS slope after warm-up <= {soak.flat_mb_per_10min:g} MB per 10 min",
         "loop_lag_p99_ms_worst": max((s["loop_lag_p99_ms"] for s in during), default=0.0),

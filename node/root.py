@@ -41,6 +41,7 @@ from ivr.handler import build_ivr_handler
 from ivr.menu_loader import load_menu
 from ivr.row_writer import IvrRowWriter, running_row_writer
 from node.agi_trust import ChannelVouch
+from node.heap import malloc_trim, trim_heap_forever
 from node.recording_store import recording_store
 from node.settings import Settings
 from node.web import ApiDeps, build_app, node_health
@@ -174,6 +175,11 @@ async def running_node(
                     store=store,
                 )
             )
+        scheduled = Background()
+        stack.push_async_callback(scheduled.aclose)
+        trim = malloc_trim() if settings.heap.trim_every_s > 0 else None
+        if trim is not None:
+            scheduled.spawn(trim_heap_forever(settings.heap.trim_every_s, trim, registry), name="heap trim")
         if parts.retention and settings.recordings.retention_every_s > 0:
             retention = RetentionJob(
                 sessions,
@@ -181,8 +187,6 @@ async def running_node(
                 parse_policy(settings.recordings.retention),
                 timezone=settings.recordings.timezone,
             )
-            scheduled = Background()
-            stack.push_async_callback(scheduled.aclose)
             scheduled.spawn(
                 retention.run_forever(settings.recordings.retention_every_s), name="recordings retention"
             )

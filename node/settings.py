@@ -33,6 +33,7 @@ from cti.ami.settings import AmiSettings
 from cti.api.settings import ApiSettings
 from cti.desk.settings import DeskSettings
 from ivr.settings import IvrSettings
+from node.heap import HeapSettings
 from node.lease import LeaseSettings
 from node.logs import LogSettings
 from orders.settings import OrderSettings
@@ -75,6 +76,7 @@ class Settings(BaseSettings):
     workflow: WorkflowSettings = WorkflowSettings()
     dialplan: DialplanSettings = DialplanSettings()
     lease: LeaseSettings = LeaseSettings()  # several nodes for one Asterisk server: node/lease.py
+    heap: HeapSettings = HeapSettings()  # the allocator's free pages given back: node/heap.py
 
     @classmethod
     def settings_customise_sources(
