@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from cti.ami.frozen import builder
 from cti.wire_text import unsafe_character
@@ -303,8 +304,19 @@ class AmiParser:
             texts = list(map(bytes.decode, blocks))
         except UnicodeDecodeError:
             return False
+        plain_headers = _HEADER_LINE.findall
+        if not data.startswith(b"\r\n") and data.find(b"\r\n\r\n\r\n", 0, taken) < 0:
+            # no blank line between messages, so no block starts with CRLF or is empty; a message
+            # has at most as many matches as lines (each match starts a line), so as many matches
+            # in all as lines in all (every LF but the two of each separator, plus one per
+            # message) means every message is plain headers only: no count per message
+            found = list(map(plain_headers, texts))
+            if sum(map(len, found)) == data.count(b"\n", 0, taken) - len(blocks):
+                del self._buffer[:taken]
+                out += map(_plain_message, map(tuple, found), repeat(()))
+                return True
         items: list[ParsedItem] = []
-        add, plain_headers = items.append, _HEADER_LINE.findall
+        add = items.append
         for text, block in zip(texts, blocks, strict=True):
             if text.startswith("\r\n"):  # a blank line between messages (a block holds no two)
                 text, block = text[2:], block[2:]
