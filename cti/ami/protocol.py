@@ -261,6 +261,8 @@ class AmiParser:
                     taken = self._whole_message(out)
                 if taken:
                     continue
+                if taken is None and self._too_early_to_read():
+                    break  # the start of a message: the next read completes it, read then in one go
                 fast = taken is not None
             nl = self._buffer.find(b"\n")
             if nl < 0:
@@ -284,6 +286,17 @@ class AmiParser:
                 continue
             self._line(out, raw_line)
         return out
+
+    def _too_early_to_read(self) -> bool:
+        """Nothing pending and the buffer holds no blank line (so no message ends in it, even
+        with bare LFs) and nothing over a limit: reading its lines now would give no item; its
+        message is left whole for the fast paths of a later read (the same items, in one go)."""
+        buf = self._buffer
+        return (
+            len(buf) <= min(self._max_line, self._max_message)
+            and buf.find(b"\n\n") < 0
+            and buf.find(b"\n\r\n") < 0
+        )
 
     def _whole_messages(self, out: list[ParsedItem]) -> bool | None:
         """Fastest path: every whole CRLF message in the buffer, cut and decoded in one go.
