@@ -9,6 +9,8 @@ Asterisk 22 sent, for many calls at once (:mod:`bench.ami_stream`), then measure
 - ``parser_events_per_s``: the parser alone;
 - ``panoramisk_events_per_s``: panoramisk 1.4's ``AMIProtocol.data_received`` on the same
   chunks (its own parsing and dispatch to a dummy factory);
+- ``ratio``: ``events_per_s / panoramisk_events_per_s`` (1 or more: our parser and state model
+  keep up with panoramisk's parser alone);
 - ``p50_ms`` / ``p99_ms``: from a write on a loopback TCP socket to the state change reaching
   a subscriber of :class:`AmiClient` (its real read path), at half the measured ingest rate
   (``latency_rate_events_per_s``); each write ends with a probe event whose change is timed.
@@ -187,11 +189,13 @@ def run(
     events: int,
     *,
     concurrent: int = CONCURRENT_CALLS,
-    repeat: int = 1,
+    repeat: int = 3,
     latency_rate: float = 2500.0,
     latency_seconds: float = 5.0,
 ) -> dict[str, Any]:
-    """Measure; in-memory rates are the best of ``repeat`` interleaved runs (other load only slows).
+    """Measure; each in-memory rate is the median of ``repeat`` runs, the three measures taking
+    turns (so a busy moment of a shared machine falls on each of them alike, and one slow run
+    does not move the ratio).
 
     The latency phase writes ``latency_rate`` events/s (capped at half the in-memory rate) for
     ``latency_seconds``: a steady load well above a busy hotline's (500 calls of ~70 events in
@@ -204,13 +208,16 @@ def run(
         messages = generate(events, concurrent)
         stream = b"".join(messages)
         chunks = chunked(stream)
-        ours_s = parser_s = pano_s = float("inf")
-        for _ in range(repeat):  # interleaved, so a busy moment does not favour one of them
+        ours: list[float] = []
+        parser: list[float] = []
+        pano: list[float] = []
+        for _ in range(max(1, repeat)):  # interleaved, so a busy moment does not favour one of them
             elapsed, parsed, peak = measure_ours(chunks, with_state=True)
-            ours_s = min(ours_s, elapsed)
-            parser_s = min(parser_s, measure_ours(chunks, with_state=False)[0])
+            ours.append(elapsed)
+            parser.append(measure_ours(chunks, with_state=False)[0])
             elapsed, dispatched = measure_panoramisk(chunks)
-            pano_s = min(pano_s, elapsed)
+            pano.append(elapsed)
+        ours_s, parser_s, pano_s = map(statistics.median, (ours, parser, pano))
         rate = min(latency_rate, 0.5 * parsed / ours_s)
         sample = messages[: max(1, int(rate * latency_seconds))]
         latencies, received = asyncio.run(measure_latency(sample, rate))
@@ -225,6 +232,8 @@ def run(
         "events_per_s": round(parsed / ours_s),
         "parser_events_per_s": round(parsed / parser_s),
         "panoramisk_events_per_s": round(dispatched / pano_s),
+        "ratio": round((parsed / ours_s) / (dispatched / pano_s), 3),
+        "repeat": max(1, repeat),
         "panoramisk_events_seen": dispatched,
         "p50_ms": round(statistics.median(latencies) * 1000, 3) if latencies else None,
         "p99_ms": round(_percentile(latencies, 0.99) * 1000, 3) if latencies else None,

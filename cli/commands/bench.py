@@ -19,7 +19,7 @@ Runner = Callable[[argparse.Namespace], dict[str, Any]]
 def _ami(args: argparse.Namespace) -> dict[str, Any]:
     from bench.ami import run
 
-    return run(args.events)
+    return run(args.events, repeat=args.repeat)
 
 
 def _agi(args: argparse.Namespace) -> dict[str, Any]:
@@ -150,7 +150,10 @@ def _day_options(p: argparse.ArgumentParser) -> None:
 BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], object], Runner]] = {
     "ami": (
         "AMI events/s into the state model, write-to-state latency, panoramisk's parser on the same bytes",
-        lambda p: p.add_argument("--events", type=int, default=200_000),
+        lambda p: (
+            p.add_argument("--events", type=int, default=200_000),
+            p.add_argument("--repeat", type=int, default=3, help="timed runs of each side (median kept)"),
+        ),
         _ami,
     ),
     "agi": (

@@ -89,12 +89,12 @@ class ChannelTable:
 
     def with_variable(self, variables: Variables, name: str, value: str) -> Variables:
         """``variables`` with ``name`` set (last), the oldest dropped beyond ``max_variables``."""
-        try:
-            at = list(map(_first, variables)).index(name)
-        except ValueError:
-            kept = (*variables, (name, value))
-        else:
+        names = list(map(_first, variables))
+        if name in names:  # not index() in a try: most names are new, and raising is dear
+            at = names.index(name)
             kept = (*variables[:at], *variables[at + 1 :], (name, value))
+        else:
+            kept = (*variables, (name, value))
         if len(kept) > self.max_variables:
             self._stats.variables_dropped += len(kept) - self.max_variables
             kept = kept[-self.max_variables :]

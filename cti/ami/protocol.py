@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from cti.ami.frozen import builder
 from cti.wire_text import unsafe_character
@@ -194,9 +195,12 @@ def _split_header(line: str) -> tuple[str, str] | None:
 # A header line as Asterisk writes it ("Name: value", the name printable ASCII without blanks),
 # ending at CRLF or at the end of the message, read as _split_header reads it (other names are
 # left to _split_header; no quantifier gives back what it took, as nothing after could use it).
-# When a message has as many matches as lines, every line is one (a line after a bare LF cannot
-# be: the one before it does not end in CRLF), and the whole message is read in one pass.
-_HEADER_LINE = re.compile(r"^([!-9;-~]++): ?+([^\r\n]*+)(?:\r\n|\Z)", re.MULTILINE)
+# The value is "anything but CR" (sre scans a single excluded character in a tight loop, a class
+# of two character by character: a quarter of the parser's time): a value running over a bare LF
+# would take two lines in one match, so a message with as many matches as lines has none (each
+# match starts a line; a line after a bare LF cannot, the one before it does not end in CRLF):
+# every line is then one plain header, and the whole message is read in one pass.
+_HEADER_LINE = re.compile(r"^([!-9;-~]++): ?+([^\r]*+)(?:\r\n|\Z)", re.MULTILINE)
 
 
 def _odd_message(text: str, raw: bytes) -> AmiMessage | MalformedInput:
@@ -257,6 +261,8 @@ class AmiParser:
                     taken = self._whole_message(out)
                 if taken:
                     continue
+                if taken is None and self._too_early_to_read():
+                    break  # the start of a message: the next read completes it, read then in one go
                 fast = taken is not None
             nl = self._buffer.find(b"\n")
             if nl < 0:
@@ -281,6 +287,17 @@ class AmiParser:
             self._line(out, raw_line)
         return out
 
+    def _too_early_to_read(self) -> bool:
+        """Nothing pending and the buffer holds no blank line (so no message ends in it, even
+        with bare LFs) and nothing over a limit: reading its lines now would give no item; its
+        message is left whole for the fast paths of a later read (the same items, in one go)."""
+        buf = self._buffer
+        return (
+            len(buf) <= min(self._max_line, self._max_message)
+            and buf.find(b"\n\n") < 0
+            and buf.find(b"\n\r\n") < 0
+        )
+
     def _whole_messages(self, out: list[ParsedItem]) -> bool | None:
         """Fastest path: every whole CRLF message in the buffer, cut and decoded in one go.
 
@@ -300,8 +317,19 @@ class AmiParser:
             texts = list(map(bytes.decode, blocks))
         except UnicodeDecodeError:
             return False
+        plain_headers = _HEADER_LINE.findall
+        if not data.startswith(b"\r\n") and data.find(b"\r\n\r\n\r\n", 0, taken) < 0:
+            # no blank line between messages, so no block starts with CRLF or is empty; a message
+            # has at most as many matches as lines (each match starts a line), so as many matches
+            # in all as lines in all (every LF but the two of each separator, plus one per
+            # message) means every message is plain headers only: no count per message
+            found = list(map(plain_headers, texts))
+            if sum(map(len, found)) == data.count(b"\n", 0, taken) - len(blocks):
+                del self._buffer[:taken]
+                out += map(_plain_message, map(tuple, found), repeat(()))
+                return True
         items: list[ParsedItem] = []
-        add, plain_headers = items.append, _HEADER_LINE.findall
+        add = items.append
         for text, block in zip(texts, blocks, strict=True):
             if text.startswith("\r\n"):  # a blank line between messages (a block holds no two)
                 text, block = text[2:], block[2:]

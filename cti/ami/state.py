@@ -163,9 +163,10 @@ class CallState:
     def _on_hangup(self, h: EventFields, event: str) -> list[Change]:
         uniqueid = h.get("uniqueid", "")
         changes: list[Change] = []
-        snap = ChannelSnapshot.read(h)
+        block = h.block()  # read by the event's cached layout, as ChannelSnapshot.read(h) reads it
         old = self._channels.get(uniqueid)
-        if snap is not None and old is not None:  # so ChannelRemoved carries the last snapshot
+        if block is not None and old is not None:  # so ChannelRemoved carries the last snapshot
+            snap = ChannelSnapshot.from_values(block)
             self._channels.store(old, self._channels.as_snapshot_shows(snap))
         channel = self._channels.remove(uniqueid, changes)
         if channel is None:

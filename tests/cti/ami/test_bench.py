@@ -24,5 +24,14 @@ def test_run_reports_every_measure() -> None:
     for key in ("events_per_s", "parser_events_per_s", "panoramisk_events_per_s"):
         assert result[key] > 0
     assert result["peak_channels"] > 100
+    assert result["repeat"] == 3
+    assert abs(result["ratio"] - result["events_per_s"] / result["panoramisk_events_per_s"]) < 0.01
     assert result["latency_samples"] > 50 and 0 < result["p50_ms"] <= result["p99_ms"]
     assert result["latency_events_received"] >= result["latency_events"]
+
+
+def test_the_command_times_each_side_three_times_by_default() -> None:
+    from cli.main import build_parser
+
+    assert build_parser().parse_args(["bench", "ami"]).repeat == 3
+    assert build_parser().parse_args(["bench", "ami", "--repeat", "5"]).repeat == 5

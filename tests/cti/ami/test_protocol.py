@@ -240,3 +240,22 @@ def test_a_read_of_plain_messages_is_cut_in_one_go() -> None:
         (("Event", f"E{i}"), ("Uniqueid", f"{i}.1")) for i in range(50)
     ]
     assert parser.feed(b"tial\r\n\r\n") == [AmiMessage((("Event", "Partial"),))]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        b"",  # all plain: counted once for the whole read
+        b"Event: Odd\r\nno colon here\r\n\r\n",  # a junk line: one fewer match than lines
+        b"Event: Odd\r\nValue: a\nb\r\n\r\n",  # a bare LF inside a value
+        b"Event: Odd\r\nValue: a\rb\r\n\r\n",  # a lone CR inside a value
+    ],
+)
+def test_a_read_of_back_to_back_messages_gives_what_byte_by_byte_reading_gives(odd: bytes) -> None:
+    messages = [encode_message([("Event", f"E{i}"), ("Uniqueid", f"{i}.1")]) for i in range(20)]
+    stream = b"".join(messages[:10]) + odd + b"".join(messages[10:]) + b"Event: Par"
+    slow = AmiParser()
+    by_byte = [item for i in range(len(stream)) for item in slow.feed(stream[i : i + 1])]
+    whole = AmiParser().feed(stream)
+    assert whole == by_byte and len(whole) == 20 + (odd != b"")
+    assert [getattr(i, "junk", None) for i in whole] == [getattr(i, "junk", None) for i in by_byte]
