@@ -34,6 +34,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the seeded demo templates of this session (``tests/support/demo_databases.py``)."""
+    from tests.support.demo_databases import drop_demo_templates
+
+    drop_demo_templates()
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Build the container images the selected tests need before any test starts, so a cold
     build (a few minutes) is not charged to one test's time limit."""

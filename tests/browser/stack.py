@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 
 from cti.api.server import RunningApi
-from demo.data import seed_demo_data
 from node.root import Node, Parts, running_node
 from node.settings import Settings, load_settings
 from sim.ami.server import AmiUser
@@ -19,7 +18,7 @@ from sim.callers import Caller, CallerScript, KeyStep
 from sim.distributions import Fixed
 from sim.main import DEFAULT_DIALPLAN, Simulator, SimulatorConfig
 from sim.phones import PhoneProfile
-from storage.db import create_engine_from_settings, create_schema, session_factory
+from tests.support.demo_databases import demo_database
 
 AGENT_PHONES = ("1001", "1002", "1003", "1004", "1005")
 QA_PHONES = ("8001", "8002", "8010")
@@ -69,15 +68,10 @@ async def running_stack(workdir: Path) -> AsyncIterator[Stack]:
         for extension in QA_PHONES:
             sim.add_phone(PhoneProfile(extension, kind="qa", ring=Fixed(0.5), talk=None))
         settings = _settings(workdir, sim.ami_port)
-        engine = create_engine_from_settings(settings.storage)
-        try:
-            await create_schema(engine)
-            async with session_factory(engine)() as db:
-                await seed_demo_data(db, date.today())
-                await db.commit()
-        finally:
-            await engine.dispose()
-        async with running_node(settings, parts=Parts(recordings=False)) as node:
+        async with (
+            demo_database(settings.storage.url, date.today()),  # seeded before the node opens it
+            running_node(settings, parts=Parts(recordings=False)) as node,
+        ):
             sim.pbx.agi_override = f"127.0.0.1:{node.agi.port}"
             await node.ami.wait_connected(timeout_s=10)
             assert node.api is not None

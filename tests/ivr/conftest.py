@@ -1,11 +1,10 @@
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from demo.data import seed_demo_data
 from ivr.actions.catalogue import VOCABULARY
 from ivr.handler import run_ivr
 from ivr.menu import Menu
@@ -19,6 +18,7 @@ from orders.settings import OrderSettings
 from storage.ivr_records import IvrOutcome
 from tests.ivr.scripted_caller import ScriptedCaller
 from tests.support.databases import database_url, db_engine, db_sessions, postgres_database  # noqa: F401
+from tests.support.demo_databases import demo_sessions
 
 MENU_FILE = Path(__file__).resolve().parents[2] / "ivr" / "menus" / "hotline.yaml"
 TODAY = date(2024, 6, 10)
@@ -33,11 +33,10 @@ def hotline_menu() -> Menu:
 
 
 @pytest.fixture
-async def hotline_db(db_sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:  # noqa: F811
-    async with db_sessions() as db:
-        await seed_demo_data(db, TODAY, seed=11)
-        await db.commit()
-    return db_sessions
+async def hotline_db(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:  # noqa: F811
+    """Sessions on this test's own copy of the demo data (seeded once per session: demo_databases)."""
+    async with demo_sessions(database_url, TODAY, seed=11) as sessions:
+        yield sessions
 
 
 class Clock:

@@ -10,7 +10,9 @@ file per test. PostgreSQL gets one fresh database per test session, ``hotline_te
 created through the admin URL (env ``HOTLINE_TEST_POSTGRES_ADMIN_URL``, default
 ``postgresql://postgres@127.0.0.1:5432/postgres``) and dropped at the end; each test starts from a
 freshly created schema in it. Where PostgreSQL is unreachable its tests are skipped with a message,
-unless ``HOTLINE_REQUIRE_SERVICES=1`` (CI), where that is a failure.
+unless ``HOTLINE_REQUIRE_SERVICES=1`` (CI), where that is a failure. Tests that start from the demo
+data take their own seeded copy instead (``tests/support/demo_databases.py``: seeded once per
+session, copied per test).
 """
 
 from __future__ import annotations

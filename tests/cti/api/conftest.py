@@ -1,6 +1,7 @@
 """The API under test: the real app on a fresh SQLite database with the demo data (customers,
-tickets, agents, users), an in-memory ACD whose telephony is a recorder, and an AMI client with
-no PBX behind it (tests that need a PBX use :mod:`tests.cti.api.pbx`).
+tickets, agents, users; a copy of the session's, ``tests/support/demo_databases.py``), an
+in-memory ACD whose telephony is a recorder, and an AMI client with no PBX behind it (tests that
+need a PBX use :mod:`tests.cti.api.pbx`).
 """
 
 from __future__ import annotations
@@ -27,16 +28,16 @@ from cti.ami.client import AmiClient
 from cti.ami.settings import AmiSettings
 from cti.api.settings import ApiSettings
 from demo.agents import DEMO_AGENTS
-from demo.data import seed_demo_data
 from ivr.settings import IvrSettings
 from node.settings import Settings
 from node.web import ApiDeps, build_app
 from recordings.settings import RecordingSettings
-from storage.db import create_engine_from_settings, create_schema, session_factory
+from storage.db import create_engine_from_settings, session_factory
 from storage.settings import StorageSettings
 from storage.users import DEMO_PASSWORD
 from tests.acd.support import FakeTelephony
 from tests.support.databases import database_url, db_engine, db_sessions, postgres_database  # noqa: F401
+from tests.support.demo_databases import demo_sqlite_file
 
 TODAY = date(2024, 6, 10)
 
@@ -88,13 +89,9 @@ async def make_env(
     redis: RedisSettings | None = None,
 ) -> AsyncIterator[ApiEnv]:
     """``redis``: the node keeps its ACD in Redis (only its shared parts use it here: revocations)."""
-    storage = StorageSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'api.sqlite3'}")
+    storage = StorageSettings(url=await demo_sqlite_file(tmp_path / "api.sqlite3", TODAY))
     engine = create_engine_from_settings(storage)
-    await create_schema(engine)
     sessions = session_factory(engine)
-    async with sessions() as db:
-        await seed_demo_data(db, TODAY)
-        await db.commit()
     telephony = FakeTelephony()
     acd_settings = AcdSettings(wrapup_s=30.0, ring_timeout_s=15.0)
     acd_clock = ManualClock(time.time())

@@ -9,14 +9,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from demo.data import seed_demo_data
 from ivr.settings import IvrSettings
-from storage.db import session_factory
 from tests.e2e.ivr.sounds import Pace, write_placeholders
 from tests.e2e.ivr.stack import HotlineStack, hotline_stack
 from tests.support.databases import database_url, db_engine, db_sessions, postgres_database  # noqa: F401
+from tests.support.demo_databases import demo_database
 
 # simulated seconds: a menu prompt of ~45 characters lasts 0.7 s, a digit or a unit 0.15 s
 SIM_PACE = Pace(per_char_s=0.015, shortest_s=0.15, longest_s=1.0)
@@ -35,12 +33,11 @@ def placeholder_sounds(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def seeded_database(db_engine: AsyncEngine, database_url: str) -> str:  # noqa: F811
-    """The URL of a database holding the demo data (``demo.data``), built for today."""
-    async with session_factory(db_engine)() as db:
-        await seed_demo_data(db, hotline_today())
-        await db.commit()
-    return database_url
+async def seeded_database(database_url: str) -> AsyncIterator[str]:  # noqa: F811
+    """The URL of this test's own database holding the demo data (``demo.data``), built for today
+    (seeded once per session: ``tests/support/demo_databases.py``)."""
+    async with demo_database(database_url, hotline_today()) as url:
+        yield url
 
 
 @pytest.fixture

@@ -11,17 +11,17 @@ from sqlalchemy import select
 
 from bench.ivr import SCRIPTS, Pace, ScriptedLine, Window, run
 from cti.agi.server import FastAgiServer
-from demo.data import seed_demo_data
 from ivr.actions.catalogue import VOCABULARY
 from ivr.handler import build_ivr_handler
 from ivr.menu_loader import load_menu
 from ivr.settings import IvrSettings
 from node.root import DEFAULT_MENU
 from sim.agi.client import run_fastagi
-from storage.db import create_engine_from_settings, create_schema, session_factory
+from storage.db import create_engine_from_settings, session_factory
 from storage.ivr_records import IvrOutcome, IvrSession
 from storage.settings import StorageSettings
 from tests.e2e.ivr.conftest import hotline_today
+from tests.support.demo_databases import demo_sqlite_file
 
 EXPECTED = {
     "agent": IvrOutcome.QUEUED,
@@ -35,12 +35,9 @@ EXPECTED = {
 
 
 async def test_every_script_ends_its_call_the_way_it_should(tmp_path: Path) -> None:
-    engine = create_engine_from_settings(StorageSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'b.sqlite3'}"))
-    await create_schema(engine)
+    url = await demo_sqlite_file(tmp_path / "b.sqlite3", hotline_today())
+    engine = create_engine_from_settings(StorageSettings(url=url))
     sessions = session_factory(engine)
-    async with sessions() as db:
-        await seed_demo_data(db, hotline_today())
-        await db.commit()
     outcomes: dict[str, IvrOutcome] = {}
     base = build_ivr_handler(sessions, load_menu(DEFAULT_MENU, VOCABULARY), IvrSettings())
     fast = Pace(prompt_s=0.0, say_s=0.0, think_s=0.0)

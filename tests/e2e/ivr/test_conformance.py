@@ -22,11 +22,8 @@ import pytest
 
 from cti.acd_bridge.site_globals import render_globals
 from cti.ami.settings import AmiSettings
-from demo.data import seed_demo_data
 from ivr.handoff import VARIABLES, AgentLevel, Handoff
-from storage.db import create_engine_from_settings, create_schema, session_factory
 from storage.ivr_records import IvrOutcome
-from storage.settings import StorageSettings
 from storage.ticket_lifecycle import TicketKind, TicketStatus
 from tests.e2e.ivr.accounts import known_bill_heard, set_known_bill
 from tests.e2e.ivr.ami_caller import CALLER_CONTEXT, AmiCall, HangUp, Press, ami_call
@@ -34,6 +31,7 @@ from tests.e2e.ivr.conftest import hotline_today
 from tests.e2e.ivr.node import IvrNode, ivr_node
 from tests.e2e.ivr.sounds import Pace, write_placeholders
 from tests.e2e.ivr.stack import SHIPPED_DIALPLAN
+from tests.support.demo_databases import demo_sqlite_file
 from tests.support.pbx import parametrize_pbx_kind, running_pbx
 from tests.support.ports import free_port
 from tests.support.real_asterisk import RealAsterisk
@@ -75,15 +73,7 @@ def pbx(
 
 @pytest.fixture
 async def node(pbx: RealAsterisk | SimProcess, agi_port: int, tmp_path: Path) -> AsyncIterator[IvrNode]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'hotline.sqlite3'}"
-    engine = create_engine_from_settings(StorageSettings(url=url))
-    try:
-        await create_schema(engine)
-        async with session_factory(engine)() as db:
-            await seed_demo_data(db, hotline_today())
-            await db.commit()
-    finally:
-        await engine.dispose()
+    url = await demo_sqlite_file(tmp_path / "hotline.sqlite3", hotline_today())
     ami = AmiSettings(host=pbx.host, port=pbx.ami_port, username=pbx.username, secret=pbx.secret)
     async with ivr_node(url, ami, agi_port) as running:
         yield running

@@ -24,20 +24,18 @@ from cti.desk.customer_view import CustomerDesk
 from cti.desk.order_desk import OrderDesk
 from cti.desk.self_service_schemas import ResumeLineBody
 from cti.errors import Forbidden
-from demo.data import seed_demo_data
 from orders.catalogue import load_catalogue
 from orders.settings import OrderSettings
-from storage.db import create_engine_from_settings, create_schema, session_factory
 from storage.ivr_records import IvrOutcome
 from storage.lines import Line, LineService, LineStatus
 from storage.service_orders import OrderAction, OrderStatus, ServiceOrder
-from storage.settings import StorageSettings
 from storage.users import Role
 from tests.e2e.ivr.ami_caller import CALLER_CONTEXT, AmiCall, HangUp, Press, ami_call
 from tests.e2e.ivr.conftest import hotline_today
 from tests.e2e.ivr.node import IvrNode, ivr_node
 from tests.e2e.ivr.sounds import Pace, write_placeholders
 from tests.e2e.ivr.stack import SHIPPED_DIALPLAN
+from tests.support.demo_databases import demo_sqlite_file
 from tests.support.pbx import parametrize_pbx_kind, running_pbx
 from tests.support.ports import free_port
 from tests.support.real_asterisk import RealAsterisk
@@ -80,16 +78,7 @@ def pbx(
 
 
 async def _seeded(tmp_path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'hotline.sqlite3'}"
-    engine = create_engine_from_settings(StorageSettings(url=url))
-    try:
-        await create_schema(engine)
-        async with session_factory(engine)() as db:
-            await seed_demo_data(db, hotline_today())
-            await db.commit()
-    finally:
-        await engine.dispose()
-    return url
+    return await demo_sqlite_file(tmp_path / "hotline.sqlite3", hotline_today())
 
 
 def _ami(pbx: RealAsterisk | SimProcess) -> AmiSettings:
