@@ -85,7 +85,11 @@ class Soak:
     speed: float = 1.0
     sample_every_s: float = 10.0
     seed: int = 1
-    drain_s: float = 600.0  # real seconds the calls get to end after the arrivals stop
+    # real seconds the calls get to end after the arrivals stop (the drain ends when they have):
+    # the demo's talk times (log-normal, mean 150 s, sd 80 s) pass 10 minutes about once in 800
+    # calls, so a shorter bound counted a call still talking as lost; they pass 30 minutes once in
+    # about 10 million
+    drain_s: float = 1800.0
     prompts: bool = True  # render the prompts (espeak-ng) so playback takes its time
     flat_mb_per_10min: float = 2.0  # memory is flat when RSS grows no faster than this after warm-up
     walk_node: bool = True  # which of the node's containers grew, warm-up to drain (bench/soak_memory.py)

@@ -92,7 +92,10 @@ def _soak_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--speed", type=float, default=Soak.speed, help="simulator speed (times real time)")
     p.add_argument("--sample-every", type=float, default=Soak.sample_every_s, help="seconds between samples")
     p.add_argument(
-        "--drain", type=float, default=Soak.drain_s, help="seconds the calls get to end afterwards"
+        "--drain",
+        type=float,
+        default=Soak.drain_s,
+        help="at most this many seconds for the calls to end afterwards (it stops when they have)",
     )
     p.add_argument("--seed", type=int, default=Soak.seed)
     p.add_argument("--no-prompts", action="store_true", help="no prompt audio: playback takes no time")
