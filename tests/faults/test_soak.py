@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from pathlib import Path
+from statistics import NormalDist
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +14,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench.soak import Soak, memory_slope, run
 from bench.soak_memory import NodeHeld
 from bench.soak_trace import TracedGrowth
+from demo.traffic import DemoOptions, demo_scenario
+from sim.distributions import LogNormal
 from storage.ivr_records import IvrSession
 from tests.support.databases import own_postgres_database  # noqa: F401
 
@@ -28,7 +32,8 @@ async def test_two_minutes_of_traffic_lose_no_call_and_report_over_time(tmp_path
     assert result["stuck_agents"] == 0
     samples = result["samples"]
     assert len(samples) >= 10
-    for key in ("rss_mb", "sqlite_mb", "loop_lag_p99_ms", "ivr_p99_ms", "routing_p99_ms", "active_calls"):
+    keys = ("rss_mb", "python_blocks_k", "sqlite_mb", "loop_lag_p99_ms", "ivr_p99_ms", "routing_p99_ms")
+    for key in (*keys, "active_calls"):
         assert key in samples[0]
     assert any(s["ivr_commands"] > 0 for s in samples)
     assert result["max_active_calls"] >= 10
@@ -56,6 +61,17 @@ async def test_the_soak_runs_on_postgresql(tmp_path: Path, own_postgres_database
     finally:
         await engine.dispose()
     assert sessions >= result["calls"] // 2  # the IVR's call records went to PostgreSQL
+
+
+def test_the_default_drain_outlasts_the_demo_agents_talk_times() -> None:
+    """A call still talking with its agent when the drain ends is counted lost: the drain must
+    outlast all but one in a million of the demo's talk times (and the wait before them)."""
+    talk = next(p.talk for p in demo_scenario(DemoOptions(), ["2000"]).phones if p.kind == "agent")
+    assert isinstance(talk, LogNormal)
+    sigma = math.sqrt(math.log(1 + (talk.sd_s / talk.mean_s) ** 2))
+    mu = math.log(talk.mean_s) - sigma**2 / 2
+    one_in_a_million = math.exp(NormalDist(mu, sigma).inv_cdf(1 - 1e-6))
+    assert Soak().drain_s > one_in_a_million + 120
 
 
 def test_the_memory_slope_is_fitted_after_the_warm_up() -> None:
