@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import logging
-import os
 import statistics
 import sys
 import tempfile
@@ -64,6 +63,7 @@ from cti.agi.metrics import THINK_BUCKETS
 from demo.agents import DEMO_AGENTS
 from demo.run import demo_settings, ensure_prompts, prepare_database
 from demo.traffic import DemoOptions, demo_scenario
+from node.heap import rss_bytes
 from node.root import Node, Parts, running_node
 from sim.ami.server import AmiUser
 from sim.main import Simulator, SimulatorConfig
@@ -143,9 +143,7 @@ class _Watch:
 
 
 def _rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        resident_pages = int(statm.read().split()[1])
-    return resident_pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return rss_bytes() / 2**20
 
 
 def _sqlite_memory() -> Callable[[], int] | None:
