@@ -8,7 +8,6 @@ import gc
 import itertools
 import platform
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -85,9 +84,15 @@ async def test_a_running_node_trims_its_heap(tmp_path: Path) -> None:
     )
     registry = CollectorRegistry()
     parts = Parts(
-        ivr=False, acd=False, api=False, recordings=False, retention=False, reports=False, orders=False
+        ivr=False,
+        acd=False,
+        api=False,
+        recordings=False,
+        retention=False,
+        reports=False,
+        orders=False,
+        workflow=False,
     )
-    parts = replace(parts, workflow=False)
     async with running_node(settings, parts=parts, registry=registry):
         for _ in range(200):  # the first trim comes after one period
             if registry.get_sample_value(TRIMMED) is not None:
