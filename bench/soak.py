@@ -4,8 +4,10 @@ One process runs the simulated Asterisk and a CTI node built by the composition 
 reports, workflow; SQLite, or the database ``database_url`` names) with the demo's data and the
 demo's caller mix (bill queries with a PIN, complaints, fault reports, consultations, straight to
 an agent, wrong PINs: IVR first, then the ACD), ``agents`` agents logged in (the demo's twenty
-as templates) and callers arriving at ``rate_per_min`` for ``minutes`` real minutes.  The
-simulator runs at ``speed``; the ACD on its clock.
+as templates) and callers arriving at ``rate_per_min`` (Poisson) for ``minutes`` real minutes — or,
+with ``concurrent_calls``, that many calls held in progress for as long (each call that ends is
+replaced at once, so the calls in progress have no peak above their mean for the memory to
+follow).  The simulator runs at ``speed``; the ACD on its clock.
 
 Every ``sample_every_s`` real seconds a sample is printed on stderr and kept: calls in progress
 (and with an agent), the process's RSS and the number of memory blocks Python has allocated
@@ -67,6 +69,7 @@ from node.heap import rss_bytes
 from node.root import Node, Parts, running_node
 from sim.ami.server import AmiUser
 from sim.main import Simulator, SimulatorConfig
+from sim.scenario import Scenario
 from storage.agents import upsert_agent
 from storage.db import create_engine_from_settings, session_factory
 
@@ -74,6 +77,7 @@ __all__ = ["Soak", "memory_slope", "run"]
 
 LAG_PROBE_S = 0.02
 WARMUP_S = 300.0  # the memory slope leaves out the first five minutes (or the first quarter)
+RAMP_S = 60.0  # held calls: the first ones are placed over a minute (or half the warm-up), not at once
 FIRST_EXTENSION = 2000
 
 
@@ -81,7 +85,10 @@ FIRST_EXTENSION = 2000
 class Soak:
     minutes: float = 30.0  # real minutes of arrivals
     agents: int = 300
-    rate_per_min: float = 120.0  # arrivals per simulated minute
+    rate_per_min: float = 120.0  # arrivals per simulated minute (Poisson)
+    # or, when above 0, this many calls held in progress: each call that ends is replaced at once
+    # (Simulator.hold_traffic), so the peak is the mean and memory has no new peak to follow
+    concurrent_calls: int = 0
     speed: float = 1.0
     sample_every_s: float = 10.0
     seed: int = 1
@@ -318,9 +325,13 @@ async def _run(soak: Soak, workdir: Path) -> dict[str, Any]:
             )
             extensions = [str(FIRST_EXTENSION + i) for i in range(soak.agents)]
             scenario = demo_scenario(options, extensions)
+            load = (
+                f"{soak.concurrent_calls} calls held in progress"
+                if soak.concurrent_calls > 0
+                else f"{soak.rate_per_min:g} calls/min"
+            )
             _say(
-                f"hotline bench soak: {soak.minutes:g} min at {soak.speed:g}x, "
-                f"{soak.rate_per_min:g} calls/min, "
+                f"hotline bench soak: {soak.minutes:g} min at {soak.speed:g}x, {load}, "
                 f"{soak.agents} agents, seed {soak.seed}"
             )
             for profile in scenario.phones:
@@ -328,7 +339,7 @@ async def _run(soak: Soak, workdir: Path) -> dict[str, Any]:
             started = time.perf_counter()
             think = _ThinkTime(registry)
             lag = asyncio.create_task(_probe_lag(watch), name="soak lag probe")
-            traffic = asyncio.create_task(sim.run_traffic(scenario), name="soak traffic")
+            traffic = asyncio.create_task(_traffic(soak, sim, scenario), name="soak traffic")
             limit = started + soak.minutes * 60 + soak.drain_s
             held, walked_from = NodeHeld(node, skip=(watch,)), 0
             traced = TracedGrowth()
@@ -362,6 +373,15 @@ async def _run(soak: Soak, workdir: Path) -> dict[str, Any]:
     if allocations_grown:
         result["allocations_grown"] = allocations_grown
     return result
+
+
+async def _traffic(soak: Soak, sim: Simulator, scenario: Scenario) -> None:
+    if soak.concurrent_calls > 0:
+        simulated_s = soak.minutes * 60 * soak.speed
+        ramp_s = min(RAMP_S, _warmup_s(soak) / 2) * soak.speed
+        await sim.hold_traffic(scenario, soak.concurrent_calls, simulated_s, ramp_s=ramp_s)
+    else:
+        await sim.run_traffic(scenario)
 
 
 def _warmup_s(soak: Soak) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import random
 import signal
 import sys
@@ -163,6 +164,48 @@ class Simulator:
                 print(f"\r[sim] call {i}/{len(plan)} at t={planned.at_s:7.1f}s", end="", file=sys.stderr)
         if progress:
             print(file=sys.stderr)
+        while pending:
+            await next(iter(pending)).done.wait()
+        return placed
+
+    async def hold_traffic(
+        self, scenario: Scenario, calls: int, duration_s: float, *, ramp_s: float = 60.0
+    ) -> int:
+        """Keep ``calls`` of the scenario's callers on the line for ``duration_s`` simulated seconds,
+        then let them end; the number of calls placed.
+
+        The first ``calls`` are placed evenly over ``ramp_s``; after that each call that ends is
+        replaced at once by the next caller of the scenario's plan (gone through again when it runs
+        out; its arrival times are not used). The number of calls in progress is held, not drawn:
+        its peak is its mean, where Poisson arrivals (:meth:`run_traffic`) wander above it.
+        """
+        if calls < 1:
+            raise ValueError("calls must be at least 1")
+        plan = [planned.script for planned in call_plan(scenario)]
+        if not plan:
+            raise ValueError("the scenario places no call to hold")
+        scripts = itertools.cycle(plan)
+        pending: set[Caller] = set()
+        wake = asyncio.Event()
+
+        def ended(caller: Caller) -> None:
+            pending.discard(caller)
+            wake.set()
+
+        start, placed = self.clock.elapsed(), 0
+        step = ramp_s / calls
+        while (elapsed := self.clock.elapsed() - start) < duration_s:
+            wanted = calls if step <= 0 else min(calls, int(elapsed / step) + 1)
+            for _ in range(wanted - len(pending)):  # at most that many per turn, even if they end at once
+                caller = self.call(next(scripts))
+                placed += 1
+                if not caller.done.is_set():
+                    pending.add(caller)
+                    caller.ended_hooks.append(ended)
+            wake.clear()
+            until = duration_s - elapsed if wanted == calls else min(duration_s, wanted * step) - elapsed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), self.clock.real_seconds(max(until, 0.0)))
         while pending:
             await next(iter(pending)).done.wait()
         return placed

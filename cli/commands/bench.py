@@ -76,6 +76,7 @@ def _soak(args: argparse.Namespace) -> dict[str, Any]:
     from bench.soak import Soak, run
 
     soak = Soak(minutes=args.minutes, agents=args.agents, rate_per_min=args.rate, speed=args.speed,
+                concurrent_calls=args.concurrent,
                 sample_every_s=args.sample_every, seed=args.seed, drain_s=args.drain,
                 prompts=not args.no_prompts, flat_mb_per_10min=args.flat_mb,
                 walk_node=not args.no_walk, database_url=args.database,
@@ -89,6 +90,12 @@ def _soak_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--minutes", type=float, default=Soak.minutes, help="real minutes of arrivals")
     p.add_argument("--agents", type=int, default=Soak.agents)
     p.add_argument("--rate", type=float, default=Soak.rate_per_min, help="calls per simulated minute")
+    p.add_argument(
+        "--concurrent",
+        type=int,
+        default=Soak.concurrent_calls,
+        help="hold this many calls in progress (each that ends replaced at once) instead of --rate arrivals",
+    )
     p.add_argument("--speed", type=float, default=Soak.speed, help="simulator speed (times real time)")
     p.add_argument("--sample-every", type=float, default=Soak.sample_every_s, help="seconds between samples")
     p.add_argument(

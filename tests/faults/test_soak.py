@@ -44,6 +44,18 @@ async def test_two_minutes_of_traffic_lose_no_call_and_report_over_time(tmp_path
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)
+async def test_a_soak_can_hold_the_calls_in_progress_instead_of_drawing_arrivals(tmp_path: Path) -> None:
+    soak = Soak(minutes=0.75, agents=12, concurrent_calls=20, speed=8.0, sample_every_s=3.0, prompts=False,
+                walk_node=False)  # fmt: skip
+    result = await run(soak, tmp_path)
+    assert result["lost_calls"] == 0, {k: v for k, v in result.items() if k != "samples"}
+    held = [s["active_calls"] for s in result["samples"] if 20.0 <= s["t_s"] <= 45.0]  # after the ramp
+    assert held and max(held) == 20 and min(held) >= 18, held  # a call replaced within a turn of the loop
+    assert result["calls"] > 20  # calls that ended were replaced
+
+
+@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.timeout(600)
 async def test_the_soak_runs_on_postgresql(tmp_path: Path, own_postgres_database: str) -> None:  # noqa: F811

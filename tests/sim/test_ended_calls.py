@@ -72,3 +72,38 @@ async def test_by_default_ended_calls_are_kept_for_tests_to_look_back_at(tmp_pat
         await asyncio.wait_for(caller.done.wait(), 5)
         assert sim.callers == [caller] and len(phone.calls) == 1
         assert (sim.placed, sim.ended.count, sim.ended.answered) == (1, 1, 1)
+
+
+async def test_held_traffic_keeps_the_number_of_calls_in_progress_and_replaces_each_that_ends(
+    tmp_path: Path,
+) -> None:
+    scenario = parse_scenario(
+        {
+            "seed": 5,
+            "phones": [
+                {"extensions": "1001-1008", "ring": {"uniform": [0.2, 0.5]}, "talk": {"uniform": [2, 6]}}
+            ],
+            "traffic": [
+                {
+                    "dial": "10000",
+                    "duration_s": 60,
+                    "arrivals_per_hour": 60,  # a plan of a few callers, gone through again and again
+                    "callers": [{"prefix": "1380000", "patience": {"fixed": 30}}],
+                }
+            ],
+        }
+    )
+    async with _sim(tmp_path, keep=False) as sim:
+        sim.load(scenario)
+        held = asyncio.create_task(sim.hold_traffic(scenario, 6, duration_s=60.0, ramp_s=3.0))
+        counts: list[int] = []
+        while sim.clock.elapsed() < 55.0:
+            await asyncio.sleep(0.02)
+            if sim.clock.elapsed() > 5.0:  # after the ramp
+                counts.append(len(sim.callers))
+        placed = await asyncio.wait_for(held, 30)
+        assert max(counts) == 6 and counts.count(6) >= 0.9 * len(counts), counts
+        assert (
+            placed == sim.placed and placed >= 6 + 50 // 6
+        )  # each call ends within 7 s (or 3, busy): replaced
+        assert sim.callers == [] and sim.ended.count == placed and sim.ended.answered > 0
