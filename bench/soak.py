@@ -24,7 +24,8 @@ median RSS of the second half of the run with that of its second quarter (after 
 first five minutes, or the first quarter of a shorter run), and ``memory_flat`` says whether it is
 at most ``flat_mb_per_10min``.  The simulator shares the process: it is run keeping no ended
 calls (``SimulatorConfig.keep_ended_calls``), so what it holds is the calls in progress, and what
-grows with the calls placed is the node's (and this module's two sets of ACD entry ids).
+grows with the calls placed is the node's (the soak's own watch, ``bench/soak_watch.py``, keeps
+only the calls in progress and those ended in the last ten minutes).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -46,21 +47,10 @@ import structlog
 from prometheus_client import CollectorRegistry
 
 from acd.agent_state import AgentState
-from acd.events import (
-    AcdEvent,
-    AgentStateChanged,
-    CallAbandoned,
-    CallbackRequested,
-    CallEnded,
-    CallOffered,
-    CallQueued,
-    CallRemoved,
-    CallRequeued,
-    StepAdvanced,
-)
 from bench.hotline_calls import SHIPPED_DIALPLAN
 from bench.soak_memory import NodeHeld
 from bench.soak_trace import TracedGrowth
+from bench.soak_watch import Watch
 from cti.agi.metrics import THINK_BUCKETS
 from demo.agents import DEMO_AGENTS
 from demo.run import demo_settings, ensure_prompts, prepare_database
@@ -102,51 +92,6 @@ class Soak:
     walk_node: bool = True  # which of the node's containers grew, warm-up to drain (bench/soak_memory.py)
     database_url: str = ""  # another database than SQLite in the work folder (its tables are dropped first)
     trace_memory: bool = False  # the allocation sites that grew, warm-up to drain (bench/soak_trace.py)
-
-
-@dataclass
-class _Watch:
-    """What the monitors gather between two samples, and for the whole run."""
-
-    lags: list[float] = field(default_factory=list)
-    routing: list[float] = field(default_factory=list)
-    queued_at: dict[str, float] = field(default_factory=dict)
-    available_at: dict[str, float] = field(default_factory=dict)
-    ended: Counter[str] = field(default_factory=Counter)
-    story: dict[str, list[str]] = field(default_factory=dict)  # each entry's events, for the report
-    queued: set[str] = field(default_factory=set)
-    offers: int = 0
-
-    def on_event(self, event: AcdEvent) -> None:
-        now = time.perf_counter()
-        entry = getattr(event, "entry", None)
-        if entry is not None:
-            self.story.setdefault(entry.entry_id, []).append(type(event).__name__)
-        match event:
-            case CallQueued() | CallRequeued():
-                self.queued_at[event.entry.entry_id] = now
-                self.queued.add(event.entry.entry_id)
-            case StepAdvanced():  # an overflow step widened who may take it
-                self.queued_at[event.entry.entry_id] = now
-            case AgentStateChanged() if event.new.state is AgentState.AVAILABLE:
-                self.available_at[event.agent.id] = now
-            case CallOffered():
-                self.offers += 1
-                since = max(
-                    self.queued_at.get(event.entry.entry_id, now), self.available_at.get(event.agent_id, 0.0)
-                )
-                self.routing.append(now - since)
-            case CallbackRequested():  # the caller left a callback request: their call ends here,
-                # the request is a new entry of the ACD (ended by its own CallEnded)
-                self.ended[event.request.uniqueid] += 1
-                self.queued.add(event.request.entry_id)
-                self.story.setdefault(event.request.uniqueid, []).append("CallbackRequested")
-            case CallEnded() | CallAbandoned() | CallRemoved():
-                entry_id = event.entry.entry_id
-                self.ended[entry_id] += 1
-                self.queued_at.pop(entry_id, None)
-                if self.ended[entry_id] == 1:  # ended once, as it should: its story is not needed
-                    self.story.pop(entry_id, None)
 
 
 def _rss_mb() -> float:
@@ -201,7 +146,7 @@ class _ThinkTime:
         return float("inf"), int(total)
 
 
-async def _probe_lag(watch: _Watch) -> None:
+async def _probe_lag(watch: Watch) -> None:
     loop = asyncio.get_running_loop()
     while True:
         before = loop.time()
@@ -231,7 +176,7 @@ async def _add_agents(settings: Any, count: int) -> list[str]:
 
 
 async def _sample(
-    started: float, sim: Simulator, node: Node, watch: _Watch, think: _ThinkTime
+    started: float, sim: Simulator, node: Node, watch: Watch, think: _ThinkTime
 ) -> dict[str, Any]:
     active = [c.record for c in sim.callers if c.record is not None and c.record.ended_at is None]
     ivr_p99, ivr_commands = think.p99_ms()
@@ -308,7 +253,7 @@ async def _run(soak: Soak, workdir: Path) -> dict[str, Any]:
         keep_ended_calls=False,  # the simulator shares the process: its history would be measured
     )
     registry = CollectorRegistry()
-    watch = _Watch()
+    watch = Watch()
     samples: list[dict[str, Any]] = []
     async with Simulator(config) as sim:
         settings = demo_settings(workdir, sim.ami_port, storage_url=soak.database_url)
@@ -366,7 +311,7 @@ async def _run(soak: Soak, workdir: Path) -> dict[str, Any]:
             allocations_grown = traced.report()
             on_line = sum(1 for c in sim.callers if c.record is not None and c.record.ended_at is None)
             calls = _Calls(sim.placed, sim.ended.answered, sim.ended.abandoned, on_line)
-    badly_ended = [uid for uid in watch.queued if watch.ended[uid] != 1]
+    badly_ended = watch.not_ended_once
     result = _result(soak, samples, calls, watch, badly_ended, still_held, stuck, rss_after_drain)
     if node_grew:
         result["node_containers_grown"] = node_grew
@@ -409,7 +354,7 @@ def _result(
     soak: Soak,
     samples: list[dict[str, Any]],
     calls: _Calls,
-    watch: _Watch,
+    watch: Watch,
     badly_ended: list[str],
     held: int,
     stuck: list[str],
@@ -427,7 +372,7 @@ def _result(
         "calls": calls.placed,
         "answered": calls.answered,
         "abandoned": calls.abandoned,
-        "queued_to_acd": len(watch.queued),
+        "queued_to_acd": watch.queued,
         "offers": watch.offers,
         "max_active_calls": max((s["active_calls"] for s in during), default=0),
         "mean_active_calls": round(statistics.fmean([s["active_calls"] for s in during]), 1) if during else 0,

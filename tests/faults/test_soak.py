@@ -11,9 +11,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from acd.events import CallAbandoned, CallEnded, CallQueued, CallRemoved
+from acd.model import Segment, SkillRequirement, WaitingCall
 from bench.soak import Soak, memory_slope, run
 from bench.soak_memory import NodeHeld
 from bench.soak_trace import TracedGrowth
+from bench.soak_watch import ENDS_KEPT_S, Watch
 from demo.traffic import DemoOptions, demo_scenario
 from sim.distributions import LogNormal
 from storage.ivr_records import IvrSession
@@ -132,3 +135,29 @@ def test_traced_growth_names_the_line_that_kept_memory() -> None:
     assert report and report[0].startswith("+")
     assert report[0].split(": ", 1)[1].startswith(f"{__file__}:")  # the allocating line first
     assert not traced.report()  # one report: tracing stopped
+
+
+def test_the_soaks_watch_finds_calls_not_ended_once_and_forgets_those_that_were(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr("bench.soak_watch.time.perf_counter", lambda: clock[0])
+    watch = Watch()
+
+    def call(uid: str) -> WaitingCall:
+        return WaitingCall(uid, SkillRequirement("billing"), Segment.NORMAL, "chengdu", enqueued_at=0.0)
+
+    for i in range(1000):  # the calls of a long run, each queued and ended once
+        watch.on_event(CallQueued(0.0, call(f"ok{i}"), 0.0))
+        watch.on_event(CallEnded(0.0, call(f"ok{i}"), "a1", 60.0))
+        clock[0] += 1.0
+    watch.on_event(CallQueued(0.0, call("twice"), 0.0))
+    watch.on_event(CallAbandoned(0.0, call("twice"), 5.0, False))
+    watch.on_event(CallRemoved(0.0, call("twice")))
+    watch.on_event(CallQueued(0.0, call("never"), 0.0))
+    assert watch.queued == 1002
+    assert watch.not_ended_once == ["never", "twice"]
+    assert watch.story["twice"] == ["CallRemoved"]
+    # what it keeps does not grow with the calls: ended ones are forgotten after ENDS_KEPT_S
+    assert len(watch.recently_ended) <= ENDS_KEPT_S + 1 and len(watch.open) == 1
+    assert not any(uid.startswith("ok") for uid in watch.story)
