@@ -98,7 +98,7 @@ def entry_to_json(entry: WaitingEntry) -> str:
             "requested_at": entry.requested_at,
         }
     else:
-        common |= {"kind": "call", "caller_number": entry.caller_number}
+        common |= {"kind": "call", "caller_number": entry.caller_number, "server": entry.server}
     return json.dumps(common, ensure_ascii=False)
 
 
@@ -134,6 +134,7 @@ def entry_from_json(text: str) -> WaitingEntry:
             linkedid=d["linkedid"],
             caller_number=d["caller_number"],
             history=history,
+            server=d.get("server"),  # entries stored before servers were named have none
         )
     except (ValueError, KeyError, TypeError, ModelError) as exc:
         raise StoreUnavailable(f"stored call entry is malformed: {exc}") from exc

@@ -197,6 +197,9 @@ class WaitingCall:
     linkedid: str | None = None
     caller_number: str | None = None
     history: tuple[HistoryEntry, ...] = field(default=())
+    # the ACD node id (``[acd] node_id``: the Asterisk server) whose server holds the caller's
+    # channel: only that server's node can Redirect it.  None: this node's (one server)
+    server: str | None = None
 
     def __post_init__(self) -> None:
         check_name("call uniqueid", self.uniqueid)

@@ -212,6 +212,8 @@ class AmiFeed:
             entry = record.entry
             if isinstance(entry, CallbackRequest):
                 return await self._resync_callback(entry, record.phase, record.agent_id)
+            if entry.server and entry.server != self._service.node_id:
+                return 0  # a caller of another Asterisk server: not among this one's channels
             channel = self._ami.state.channel(entry.uniqueid)
             if channel is None:
                 return int(await self._service.call_hung_up(entry.entry_id))
