@@ -225,7 +225,8 @@ async def running_acd(
         tasks.append(asyncio.create_task(retries.run(), name="acd callback retries"))
         tasks.append(asyncio.create_task(service.board.run(), name="acd tally"))
         if servers is not None:
-            tasks.append(asyncio.create_task(servers.serve(), name="acd server requests"))
+            serve = _supervised("server requests", servers.serve)
+            tasks.append(asyncio.create_task(serve, name="acd server requests"))
         log.info("acd up", node=settings.node_id, store=settings.store, agents=len(names))
         yield acd
     finally:
