@@ -96,6 +96,7 @@ def entry_to_json(entry: WaitingEntry) -> str:
             "request_id": entry.request_id,
             "number": entry.number,
             "requested_at": entry.requested_at,
+            "server": entry.server,
         }
     else:
         common |= {"kind": "call", "caller_number": entry.caller_number, "server": entry.server}
@@ -123,6 +124,7 @@ def entry_from_json(text: str) -> WaitingEntry:
                 rule=d["rule"],
                 linkedid=d["linkedid"],
                 history=history,
+                server=d.get("server"),
             )
         return WaitingCall(
             uniqueid=d["uniqueid"],

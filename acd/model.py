@@ -229,6 +229,7 @@ class CallbackRequest:
     rule: str = ""
     linkedid: str | None = None
     history: tuple[HistoryEntry, ...] = field(default=())
+    server: str | None = None  # the caller's server (``WaitingCall.server``): it dials the agent
 
     def __post_init__(self) -> None:
         check_name("callback request id", self.request_id)
@@ -253,6 +254,7 @@ class CallbackRequest:
             rule=call.rule,
             linkedid=call.linkedid,
             history=(*call.history, HistoryEntry(now, "callback-requested", None, number)),
+            server=call.server,
         )
 
 

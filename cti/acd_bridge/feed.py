@@ -210,10 +210,10 @@ class AmiFeed:
             if record is None:
                 return 0  # over meanwhile
             entry = record.entry
+            if entry.server and entry.server != self._service.node_id:
+                return 0  # a caller (callback) of another Asterisk server: not among its channels
             if isinstance(entry, CallbackRequest):
                 return await self._resync_callback(entry, record.phase, record.agent_id)
-            if entry.server and entry.server != self._service.node_id:
-                return 0  # a caller of another Asterisk server: not among this one's channels
             channel = self._ami.state.channel(entry.uniqueid)
             if channel is None:
                 return int(await self._service.call_hung_up(entry.entry_id))

@@ -7,7 +7,8 @@ agent's endpoint from there) or back to ``[acd-wait]``; another node's AMI does 
 channel (and took the caller for gone: issue 17).  :class:`ServerTelephony` is the ACD's
 telephony port on a node: a waiting call of this node's server (``WaitingCall.server``, the
 ``[acd] node_id`` it was queued through) goes to the local AMI telephony; one of another server
-is asked of that server's node through Redis and its outcome waited for:
+is asked of that server's node through Redis and its outcome waited for, if that server has a
+node (its ACD presence, ``<prefix>:acd:node:<server>``, is alive):
 
 * the request is pushed onto ``<prefix>:acd:telephony:<server>`` (a list: a node taking the
   server over finds the requests its predecessor left); the node holding the server pops it,
@@ -16,10 +17,14 @@ is asked of that server's node through Redis and its outcome waited for:
 * the asking node raises what the local telephony would have raised (``CallerGone``,
   ``TelephonyError``), so the ACD settles the offer the same way; no reply within
   ``timeout_s`` (no node serving that server) is a ``TelephonyError``, and the request is
-  dropped unserved when it is popped after that.
+  dropped unserved when it is popped after that;
+* a server with no node alive (presence expired: the server and its nodes are gone) is not
+  asked: the entry is acted on here, as on one server — a caller of that server is not found
+  and counts as gone (instead of failing offer after offer, pausing agent after agent); a
+  callback is dialled from here.
 
-Callbacks are dialled from the node that reserved the agent (any server reaches every agent) and
-stay with it.
+A callback request keeps its caller's server (``CallbackRequest.server``): that server
+originates the agent's leg, hears it answer and end, and is the one to hang it up.
 """
 
 from __future__ import annotations
@@ -70,24 +75,28 @@ class ServerTelephony:
 
     # -- the Telephony port ---------------------------------------------------------------
     async def connect(self, call: WaitingCall, agent: Agent) -> None:
-        owner = self._owner(call)
+        owner = await self._owner(call)
         if owner is None:
             await self.local.connect(call, agent)
         else:
             await self._ask(owner, "connect", call, agent)
 
     async def call_back(self, request: CallbackRequest, agent: Agent) -> None:
-        await self.local.call_back(request, agent)
+        owner = await self._owner(request)
+        if owner is None:
+            await self.local.call_back(request, agent)
+        else:
+            await self._ask(owner, "call_back", request, agent)
 
     async def cancel_offer(self, entry: WaitingEntry, agent: Agent, why: OfferEnd) -> None:
-        owner = self._owner(entry)
+        owner = await self._owner(entry)
         if owner is None:
             await self.local.cancel_offer(entry, agent, why)
         else:
             await self._ask(owner, "cancel_offer", entry, agent, why.value)
 
     async def return_to_queue(self, entry: WaitingEntry, agent: Agent) -> None:
-        owner = self._owner(entry)
+        owner = await self._owner(entry)
         if owner is None:
             await self.local.return_to_queue(entry, agent)
         else:
@@ -131,6 +140,8 @@ class ServerTelephony:
         try:
             if op == "connect" and isinstance(entry, WaitingCall):
                 await self.local.connect(entry, agent)
+            elif op == "call_back" and isinstance(entry, CallbackRequest):
+                await self.local.call_back(entry, agent)
             elif op == "cancel_offer":
                 await self.local.cancel_offer(entry, agent, OfferEnd(request["why"]))
             elif op == "return_to_queue":
@@ -150,11 +161,18 @@ class ServerTelephony:
             log.warning("acd server request: reply lost", op=op, uniqueid=entry.uniqueid, error=str(exc))
 
     # -- inside ---------------------------------------------------------------------------
-    def _owner(self, entry: WaitingEntry) -> str | None:
-        """The other server holding the caller; None when it is this node's to act on."""
-        if isinstance(entry, WaitingCall) and entry.server and entry.server != self.server:
-            return entry.server
-        return None
+    async def _owner(self, entry: WaitingEntry) -> str | None:
+        """The other server holding the caller, if a node of it is alive; None: act here."""
+        if not entry.server or entry.server == self.server:
+            return None
+        try:  # the key of the server's presence (acd.store_redis.RedisStore.heartbeat)
+            alive = bool(await self.redis.exists(f"{self._prefix}:node:{entry.server}"))
+        except RedisError as exc:
+            raise TelephonyError(f"server {entry.server}'s presence unknown: Redis: {exc}") from exc
+        if not alive:
+            log.info("acd server has no node; acting here", server=entry.server, uniqueid=entry.uniqueid)
+            return None
+        return entry.server
 
     def _queue(self, server: str) -> str:
         return f"{self._prefix}:telephony:{server}"
