@@ -96,9 +96,10 @@ def entry_to_json(entry: WaitingEntry) -> str:
             "request_id": entry.request_id,
             "number": entry.number,
             "requested_at": entry.requested_at,
+            "server": entry.server,
         }
     else:
-        common |= {"kind": "call", "caller_number": entry.caller_number}
+        common |= {"kind": "call", "caller_number": entry.caller_number, "server": entry.server}
     return json.dumps(common, ensure_ascii=False)
 
 
@@ -123,6 +124,7 @@ def entry_from_json(text: str) -> WaitingEntry:
                 rule=d["rule"],
                 linkedid=d["linkedid"],
                 history=history,
+                server=d.get("server"),
             )
         return WaitingCall(
             uniqueid=d["uniqueid"],
@@ -134,6 +136,7 @@ def entry_from_json(text: str) -> WaitingEntry:
             linkedid=d["linkedid"],
             caller_number=d["caller_number"],
             history=history,
+            server=d.get("server"),  # entries stored before servers were named have none
         )
     except (ValueError, KeyError, TypeError, ModelError) as exc:
         raise StoreUnavailable(f"stored call entry is malformed: {exc}") from exc

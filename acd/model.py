@@ -197,6 +197,9 @@ class WaitingCall:
     linkedid: str | None = None
     caller_number: str | None = None
     history: tuple[HistoryEntry, ...] = field(default=())
+    # the ACD node id (``[acd] node_id``: the Asterisk server) whose server holds the caller's
+    # channel: only that server's node can Redirect it.  None: this node's (one server)
+    server: str | None = None
 
     def __post_init__(self) -> None:
         check_name("call uniqueid", self.uniqueid)
@@ -226,6 +229,7 @@ class CallbackRequest:
     rule: str = ""
     linkedid: str | None = None
     history: tuple[HistoryEntry, ...] = field(default=())
+    server: str | None = None  # the caller's server (``WaitingCall.server``): it dials the agent
 
     def __post_init__(self) -> None:
         check_name("callback request id", self.request_id)
@@ -250,6 +254,7 @@ class CallbackRequest:
             rule=call.rule,
             linkedid=call.linkedid,
             history=(*call.history, HistoryEntry(now, "callback-requested", None, number)),
+            server=call.server,
         )
 
 

@@ -219,7 +219,15 @@ class AcdService:
         segment = Segment.parse(segment)
         rule = self.routing.rule_for(segment, requirement)
         call = WaitingCall(
-            uniqueid, requirement, segment, prefecture, now, rule.name, linkedid, caller_number
+            uniqueid,
+            requirement,
+            segment,
+            prefecture,
+            now,
+            rule.name,
+            linkedid,
+            caller_number,
+            server=self.node_id,  # the caller's channel is on this node's server
         )
         score = self.routing.priority.score(segment, now) - rule.head_start_s
         put = CallPut(call, CallPhase.WAITING, None, score, now, rule.state_at(call, now))

@@ -210,6 +210,8 @@ class AmiFeed:
             if record is None:
                 return 0  # over meanwhile
             entry = record.entry
+            if entry.server and entry.server != self._service.node_id:
+                return 0  # a caller (callback) of another Asterisk server: not among its channels
             if isinstance(entry, CallbackRequest):
                 return await self._resync_callback(entry, record.phase, record.agent_id)
             channel = self._ami.state.channel(entry.uniqueid)

@@ -2,11 +2,12 @@
 
 :func:`running_acd` (entered by the composition root, :mod:`node.root`) opens the ACD's store
 (``[acd] store``: memory, or Redis shared by every node), builds the :class:`acd.service.AcdService`
-with the AMI telephony (:mod:`cti.acd_bridge.telephony`), loads the active agents of the
-directory (:mod:`storage.agents`) into it (and takes out those retired meanwhile), and runs the
-service's timers and heartbeat and the AMI feed (:mod:`cti.acd_bridge.feed`) until the block
-ends.  It yields an :class:`AcdNode`, whose ``wait`` is the ``acd-wait`` FastAGI route
-(:mod:`cti.acd_bridge.wait`) the root registers.
+with the AMI telephony (:mod:`cti.acd_bridge.telephony`; with a shared store, the callers of
+other Asterisk servers are acted on through their nodes: :mod:`cti.acd_bridge.servers`), loads
+the active agents of the directory (:mod:`storage.agents`) into it (and takes out those retired
+meanwhile), and runs the service's timers and heartbeat and the AMI feed
+(:mod:`cti.acd_bridge.feed`) until the block ends.  It yields an :class:`AcdNode`, whose ``wait``
+is the ``acd-wait`` FastAGI route (:mod:`cti.acd_bridge.wait`) the root registers.
 
 The service reads time through its clock: the system clock by default.  A simulation passes the
 simulator's clock (``running_acd(..., clock=sim.clock, tick_every_s=...)``) so that the ACD's
@@ -31,11 +32,13 @@ from acd.errors import AcdError, AgentNotLoggedOut, CallNotInPhase
 from acd.events import AcdEvent
 from acd.model import Agent, AgentLevel, CallbackRequest, WaitingCall
 from acd.overflow import load_routing
+from acd.redis_link import connect_redis
 from acd.service import AcdService
 from acd.settings import AcdSettings, RedisSettings
 from acd.store import open_store
 from cti.acd_bridge.callback_retries import CallbackRetries
 from cti.acd_bridge.feed import AmiFeed, run_feed
+from cti.acd_bridge.servers import ServerTelephony
 from cti.acd_bridge.staffing import Staffing
 from cti.acd_bridge.telephony import AmiTelephony
 from cti.acd_bridge.wait import WaitHandler
@@ -172,10 +175,17 @@ async def running_acd(
     """The ACD of a node, running until the block ends (see the module docstring)."""
     store = await open_store(settings, redis)
     telephony = AmiTelephony(ami, ring_timeout_s=settings.ring_timeout_s)
+    # a shared ACD may reserve this node's agents for other servers' callers, and the other
+    # nodes this server's: each caller's channel is acted on through its own server's node
+    servers = (
+        ServerTelephony(telephony, connect_redis(redis), f"{redis.key_prefix}:acd", settings.node_id)
+        if settings.store == "redis"
+        else None
+    )
     service_clock = clock or SystemClock()
     service = AcdService(
         store=store,
-        telephony=telephony,
+        telephony=servers or telephony,
         routing=load_routing(settings.rules_file) if settings.rules_file else load_routing(),
         settings=settings,
         clock=service_clock,
@@ -214,6 +224,9 @@ async def running_acd(
         tasks.append(asyncio.create_task(_supervised("feed heal", feed.heal), name="acd feed heal"))
         tasks.append(asyncio.create_task(retries.run(), name="acd callback retries"))
         tasks.append(asyncio.create_task(service.board.run(), name="acd tally"))
+        if servers is not None:
+            serve = _supervised("server requests", servers.serve)
+            tasks.append(asyncio.create_task(serve, name="acd server requests"))
         log.info("acd up", node=settings.node_id, store=settings.store, agents=len(names))
         yield acd
     finally:
@@ -221,6 +234,9 @@ async def running_acd(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await feed.close()
+        if servers is not None:
+            await servers.close()
+            await servers.redis.aclose()
         await telephony.close()
         await store.close()
 

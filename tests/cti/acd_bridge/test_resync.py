@@ -7,6 +7,8 @@ from pathlib import Path
 
 from acd.agent_state import AgentState
 from acd.events import CallAbandoned, CallAnswered, CallEnded, CallOffered
+from acd.model import Segment, SkillRequirement, WaitingCall
+from acd.store import CallPhase, CallPut, Change
 from sim.distributions import Fixed
 from sim.phones import PhoneProfile
 
@@ -63,3 +65,21 @@ async def test_an_answer_during_the_cut_is_seen_after_it(tmp_path: Path) -> None
         await line.until(lambda: bool(line.of(CallEnded)))
         await line.until_state("agent-1001", AgentState.AVAILABLE)
         assert line.acd.feed.resyncs >= 2
+
+
+async def test_a_caller_of_another_server_is_left_to_its_node(tmp_path: Path) -> None:
+    """With several Asterisk servers on one ACD (issue 17), a call waiting on another server is
+    not among this server's channels: a resync leaves it alone instead of ending it."""
+    async with hotline(tmp_path, phones=[PhoneProfile("1001")], login=False) as line:
+        service = line.acd.service
+        now = line.acd.clock.now()
+        requirement = SkillRequirement("general")
+        for uniqueid, server in (("9.1", "pbx-other"), ("9.2", service.node_id)):
+            call = WaitingCall(uniqueid, requirement, Segment.NORMAL, "lanzhou", now, server=server)
+            rule = service.routing.rule_for(call.segment, requirement)
+            put = CallPut(call, CallPhase.WAITING, None, 0.0, now, rule.state_at(call, now))
+            assert await service.store.commit(Change(calls=(put,)))
+        await line.acd.feed.resync()
+        # this server's caller has no channel: gone; the other server's is still waiting
+        assert [c.entry_id for c in await service.store.calls()] == ["9.1"]
+        assert [e.entry.uniqueid for e in line.of(CallAbandoned)] == ["9.2"]
