@@ -77,24 +77,29 @@ async def test_by_default_ended_calls_are_kept_for_tests_to_look_back_at(tmp_pat
 async def test_held_traffic_keeps_the_number_of_calls_in_progress_and_replaces_each_that_ends(
     tmp_path: Path,
 ) -> None:
+    dialplan = tmp_path / "extensions.conf"
+    dialplan.write_text(
+        "[general]\nstatic = yes\n\n[globals]\n\n[from-pstn]\n"
+        "exten => 10000,1,Answer()\n same => n,Wait(30)\n same => n,Hangup()\n"
+    )
     scenario = parse_scenario(
         {
             "seed": 5,
-            "phones": [
-                {"extensions": "1001-1008", "ring": {"uniform": [0.2, 0.5]}, "talk": {"uniform": [2, 6]}}
-            ],
+            "phones": [],
             "traffic": [
                 {
                     "dial": "10000",
                     "duration_s": 60,
                     "arrivals_per_hour": 60,  # a plan of a few callers, gone through again and again
-                    "callers": [{"prefix": "1380000", "patience": {"fixed": 30}}],
+                    "callers": [{"prefix": "1380000", "hangup_after_s": 4}],
                 }
             ],
         }
     )
-    async with _sim(tmp_path, keep=False) as sim:
-        sim.load(scenario)
+    config = SimulatorConfig(
+        dialplan=dialplan, ami_port=0, speed=5.0, spool_dir=tmp_path, keep_ended_calls=False
+    )
+    async with Simulator(config) as sim:
         held = asyncio.create_task(sim.hold_traffic(scenario, 6, duration_s=60.0, ramp_s=3.0))
         counts: list[int] = []
         while sim.clock.elapsed() < 55.0:
@@ -102,8 +107,7 @@ async def test_held_traffic_keeps_the_number_of_calls_in_progress_and_replaces_e
             if sim.clock.elapsed() > 5.0:  # after the ramp
                 counts.append(len(sim.callers))
         placed = await asyncio.wait_for(held, 30)
-        assert max(counts) == 6 and counts.count(6) >= 0.9 * len(counts), counts
-        assert (
-            placed == sim.placed and placed >= 6 + 50 // 6
-        )  # each call ends within 7 s (or 3, busy): replaced
-        assert sim.callers == [] and sim.ended.count == placed and sim.ended.answered > 0
+        # a call that ends is replaced within a turn of the loop: the count is seldom caught below 6
+        assert max(counts) == 6 and sum(counts) / len(counts) >= 5.9, counts
+        assert placed == sim.placed and 6 * 60 // 4 <= placed <= 6 * 64 // 4 + 6  # each lasts 4 s
+        assert sim.callers == [] and sim.ended.count == placed
