@@ -19,8 +19,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.db import Base, UtcDateTime
-from storage.id_chunks import id_chunks
+from storage.db import Base, UtcDateTime, dialect_of
+from storage.id_chunks import id_chunks, ids_in
 
 __all__ = [
     "NewAlert",
@@ -86,16 +86,17 @@ async def alerts_of_tickets(db: AsyncSession, ticket_ids: Iterable[int]) -> dict
     """What has been raised about these tickets, by ticket id: every alert but chases, and of the
     chases only the latest per department (a ticket chased for days keeps a short list)."""
     ids = list(ticket_ids)
+    dialect = dialect_of(db)
     found: dict[int, list[TicketAlert]] = {}
-    for chunk in id_chunks(ids):
+    for chunk in id_chunks(ids, dialect):
         latest_chases = (
             select(func.max(TicketAlert.id))
-            .where(TicketAlert.ticket_id.in_(chunk), TicketAlert.kind == CHASE)
+            .where(ids_in(TicketAlert.ticket_id, chunk, dialect), TicketAlert.kind == CHASE)
             .group_by(TicketAlert.ticket_id, TicketAlert.target)
             .scalar_subquery()
         )
         stmt = select(TicketAlert).where(
-            TicketAlert.ticket_id.in_(chunk),
+            ids_in(TicketAlert.ticket_id, chunk, dialect),
             or_(TicketAlert.kind != CHASE, TicketAlert.id.in_(latest_chases)),
         )
         for row in (await db.execute(stmt.order_by(TicketAlert.id))).scalars():

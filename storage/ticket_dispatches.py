@@ -16,8 +16,8 @@ from sqlalchemy import ForeignKey, Integer, String, Text, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.db import Base, UtcDateTime
-from storage.id_chunks import id_chunks
+from storage.db import Base, UtcDateTime, dialect_of
+from storage.id_chunks import id_chunks, ids_in
 
 __all__ = [
     "WAITING_STATES",
@@ -51,10 +51,11 @@ class TicketDispatch(Base):
 async def current_dispatches(db: AsyncSession, ticket_ids: Iterable[int]) -> dict[int, TicketDispatch]:
     """The latest dispatch of each of these tickets that has one, by ticket id."""
     found: dict[int, TicketDispatch] = {}
-    for chunk in id_chunks(list(ticket_ids)):
+    dialect = dialect_of(db)
+    for chunk in id_chunks(list(ticket_ids), dialect):
         latest = (
             select(func.max(TicketDispatch.id))
-            .where(TicketDispatch.ticket_id.in_(chunk))
+            .where(ids_in(TicketDispatch.ticket_id, chunk, dialect))
             .group_by(TicketDispatch.ticket_id)
             .scalar_subquery()
         )

@@ -18,7 +18,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.id_chunks import id_chunks
+from storage.db import dialect_of
+from storage.id_chunks import id_chunks, ids_in
 from storage.ticket_alerts import TicketAlert, alerts_of_tickets
 from storage.ticket_dispatches import TicketDispatch, current_dispatches
 from storage.ticket_lifecycle import OPEN_STATUSES, TicketActionKind
@@ -86,11 +87,12 @@ async def open_tickets(db: AsyncSession) -> list[OpenTicket]:
 async def _from_history(db: AsyncSession, ids: list[int]) -> tuple[dict[int, str], dict[int, datetime]]:
     owners: dict[int, str] = {}
     chased: dict[int, datetime] = {}
-    for chunk in id_chunks(ids):
+    dialect = dialect_of(db)
+    for chunk in id_chunks(ids, dialect):
         stmt = (
             select(TicketAction.ticket_id, TicketAction.action, TicketAction.actor, TicketAction.at)
             .where(
-                TicketAction.ticket_id.in_(chunk),
+                ids_in(TicketAction.ticket_id, chunk, dialect),
                 TicketAction.action.in_([*_TAKES_IN_HAND, TicketActionKind.CHASE]),
             )
             .order_by(TicketAction.id)

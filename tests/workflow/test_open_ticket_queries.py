@@ -27,6 +27,12 @@ def test_chunks_come_in_few_sizes_and_hold_every_id() -> None:
     assert list(id_chunks([])) == []
 
 
+def test_on_postgresql_the_ids_go_at_once_as_one_array() -> None:
+    ids = list(range(100, 1600))
+    assert list(id_chunks(ids, "postgresql")) == [ids]
+    assert list(id_chunks([], "postgresql")) == []
+
+
 async def test_open_tickets_are_read_with_the_same_statements_for_3_and_5_tickets(
     db_engine: AsyncEngine, db_sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -51,5 +57,9 @@ async def test_open_tickets_are_read_with_the_same_statements_for_3_and_5_ticket
     event.listen(db_engine.sync_engine, "before_cursor_execute", capture)
     try:
         assert await statements_with(3) == await statements_with(5)
+        if db_engine.dialect.name == "postgresql":  # one array parameter, past the chunk sizes too
+            few = await statements_with(9)
+            assert few == await statements_with(70)
+            assert all(s.count("$") < 10 for s in few), few  # not one parameter per id
     finally:
         event.remove(db_engine.sync_engine, "before_cursor_execute", capture)
