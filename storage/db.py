@@ -11,16 +11,19 @@ driver-less URLs are accepted and given the async driver: ``sqlite:///x.db`` bec
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import pkgutil
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -28,6 +31,10 @@ from sqlalchemy.types import TypeDecorator
 from storage.settings import StorageSettings
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6  # primary result codes (the low byte of an extended code)
 
 # Stable constraint names, so PostgreSQL and SQLite schemas (and future migrations) agree.
 NAMING_CONVENTION = {
@@ -197,3 +204,32 @@ def row_id(text: str) -> int | None:
     """A row id written as text (a channel variable, a hand-off): ASCII digits within a BIGINT
     (fewer than 19 of them), else None."""
     return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
+
+
+def database_locked(exc: BaseException) -> bool:
+    """SQLite answered "database is locked" (or "database table is locked"): another connection
+    holds the lock, nothing of the transaction was committed, and trying again later may succeed."""
+    if not isinstance(exc, OperationalError):
+        return False
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
+    return "is locked" in str(exc.orig)
+
+
+async def retry_locked(write: Callable[[], Awaitable[T]], *, within_s: float, pause_s: float = 0.05) -> T:
+    """``write()`` — one whole transaction, run again from its start — tried again while SQLite
+    answers "database is locked", until ``within_s`` has passed; then its last error is raised.
+
+    Each try already waits up to the busy timeout for the lock; trying again covers a writer that
+    holds it longer on a busy node, and a lock refused at once without waiting (SQLite does so
+    when waiting could deadlock). Any other error is raised at once."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while True:
+        try:
+            return await write()
+        except OperationalError as exc:
+            if not database_locked(exc) or loop.time() + pause_s >= deadline:
+                raise
+        await asyncio.sleep(pause_s)

@@ -3,6 +3,7 @@ written behind): a connection reading meanwhile must not make it lose the record
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -43,4 +44,28 @@ async def test_a_call_keeps_its_record_while_another_connection_reads(
         assert [s.node for s in steps][-1] == "agent_general"
     finally:
         reader.close()
+        await engine.dispose()
+
+
+async def test_a_call_keeps_its_record_while_another_writer_holds_the_lock_past_the_busy_timeout(
+    tmp_path: Path, hotline_menu: Menu
+) -> None:
+    """WAL lets one writer in at a time: a write waits for the lock up to the busy timeout (200 ms
+    here) and then fails; the IVR tries its record again until SAVE_TIMEOUT_S has passed."""
+    url = await demo_sqlite_file(tmp_path / "hotline.sqlite3", TODAY, seed=11)
+    engine = create_engine_from_settings(StorageSettings(url=url, sqlite_busy_timeout_ms=200))
+    sessions = session_factory(engine)
+    writer = sqlite3.connect(make_url(url).database or "", isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # a long write transaction of another part of the node
+        asyncio.get_running_loop().call_later(0.7, writer.execute, "COMMIT")
+        caller = ScriptedCaller.calling(TIMEOUT, TIMEOUT, TIMEOUT)
+        outcome = await run_ivr(caller, sessions, hotline_menu, IvrSettings(), clock=Clock())
+        assert outcome is IvrOutcome.TRANSFERRED
+        async with sessions() as db:
+            record = (await db.execute(select(IvrSession))).scalar_one()
+        assert record.outcome is IvrOutcome.TRANSFERRED
+        assert caller.variables["HOTLINE_IVR_SESSION"] == str(record.id)
+    finally:
+        writer.close()
         await engine.dispose()

@@ -16,7 +16,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from storage.db import create_engine_from_settings, create_schema, session_factory
+from storage.db import (
+    create_engine_from_settings,
+    create_schema,
+    database_locked,
+    retry_locked,
+    session_factory,
+)
 from storage.ivr_records import IvrSession
 from storage.settings import StorageSettings
 from tests.support.demo_databases import _copy_file
@@ -114,3 +120,26 @@ def test_a_copy_of_a_file_in_wal_holds_the_commits_still_in_its_log(tmp_path: Pa
         assert copy.execute("SELECT count(*) FROM t").fetchone() == (2,)
     finally:
         copy.close()
+
+
+async def test_a_locked_write_is_tried_again_until_its_time_is_up(tmp_path: Path) -> None:
+    locked = OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+    tries: list[int] = []
+
+    async def always_locked() -> None:
+        tries.append(1)
+        raise locked
+
+    with pytest.raises(OperationalError, match="database is locked"):
+        await retry_locked(always_locked, within_s=0.2, pause_s=0.02)
+    assert 3 <= len(tries) <= 11
+    assert database_locked(locked)
+
+    async def no_such_table() -> None:
+        tries.append(1)
+        raise OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x"))
+
+    tries.clear()
+    with pytest.raises(OperationalError, match="no such table"):
+        await retry_locked(no_such_table, within_s=5.0)
+    assert len(tries) == 1  # not a lock: raised at once
