@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
@@ -57,6 +57,7 @@ from acd.events import (
     StepAdvanced,
 )
 from bench.hotline_calls import SHIPPED_DIALPLAN
+from bench.soak_errors import IVR_RECORD_LOST, ErrorsLogged
 from bench.soak_memory import NodeHeld
 from bench.soak_trace import TracedGrowth
 from cti.agi.metrics import THINK_BUCKETS
@@ -202,24 +203,6 @@ async def _probe_lag(watch: _Watch) -> None:
         watch.lags.append(max(0.0, loop.time() - before - LAG_PROBE_S))
 
 
-class _ErrorsLogged:
-    """A structlog processor counting the error lines logged, by event (the soak logs errors only)."""
-
-    def __init__(self) -> None:
-        self.events: Counter[str] = Counter()
-
-    def __call__(
-        self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
-    ) -> MutableMapping[str, Any]:
-        if method_name in ("error", "exception", "critical"):
-            self.events[str(event_dict.get("event", ""))] += 1
-        return event_dict
-
-
-# the IVR's per-call record (ivr_sessions) not opened or not closed: logged and lost
-IVR_RECORD_LOST = ("ivr.record_not_opened", "ivr.record_not_saved")
-
-
 def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -294,7 +277,7 @@ async def _settle(node: Node, timeout_s: float) -> tuple[int, list[str]]:
 async def run(soak: Soak, workdir: Path | None = None) -> dict[str, Any]:
     """Run the soak (see the module docstring); its figures."""
     before = structlog.get_config()  # given back afterwards: run() is also called in-process by the tests
-    errors = _ErrorsLogged()
+    errors = ErrorsLogged()
     structlog.configure(
         wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
         processors=[errors, *before["processors"]],

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.soak import Soak, memory_slope, run
+from bench.soak_errors import IVR_RECORD_LOST, ErrorsLogged
 from bench.soak_memory import NodeHeld
 from bench.soak_trace import TracedGrowth
 from demo.traffic import DemoOptions, demo_scenario
@@ -120,3 +121,12 @@ def test_traced_growth_names_the_line_that_kept_memory() -> None:
     assert report and report[0].startswith("+")
     assert report[0].split(": ", 1)[1].startswith(f"{__file__}:")  # the allocating line first
     assert not traced.report()  # one report: tracing stopped
+
+
+def test_the_soak_counts_the_errors_logged_by_event() -> None:
+    errors = ErrorsLogged()
+    for method, event in [("error", "ivr.record_not_opened"), ("error", "ivr.record_not_opened"),
+                          ("exception", "ivr.failed"), ("warning", "ivr.ids_not_reserved")]:  # fmt: skip
+        assert errors(None, method, {"event": event}) == {"event": event}
+    assert errors.events == {"ivr.record_not_opened": 2, "ivr.failed": 1}
+    assert "ivr.record_not_opened" in IVR_RECORD_LOST and "ivr.record_not_saved" in IVR_RECORD_LOST
