@@ -48,6 +48,7 @@ from prometheus_client import CollectorRegistry
 
 from acd.agent_state import AgentState
 from bench.hotline_calls import SHIPPED_DIALPLAN
+from bench.soak_errors import IVR_RECORD_LOST, ErrorsLogged
 from bench.soak_memory import NodeHeld
 from bench.soak_trace import TracedGrowth
 from bench.soak_watch import Watch
@@ -228,12 +229,19 @@ async def _settle(node: Node, timeout_s: float) -> tuple[int, list[str]]:
 async def run(soak: Soak, workdir: Path | None = None) -> dict[str, Any]:
     """Run the soak (see the module docstring); its figures."""
     before = structlog.get_config()  # given back afterwards: run() is also called in-process by the tests
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
+    errors = ErrorsLogged()
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
+        processors=[errors, *before["processors"]],
+    )
     try:
         with tempfile.TemporaryDirectory(prefix="hotline-soak-") as tmp:
-            return await _run(soak, workdir or Path(tmp))
+            result = await _run(soak, workdir or Path(tmp))
     finally:
         structlog.configure(**before)
+    result["ivr_records_lost"] = sum(errors.events[event] for event in IVR_RECORD_LOST)
+    result["errors_logged"] = dict(errors.events.most_common())
+    return result
 
 
 async def _run(soak: Soak, workdir: Path) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from ivr.ticketing import save_abandoned_draft
 from orders.service import OrderService
 from prompts.language import Language
 from storage.customers import normalise_number
+from storage.db import retry_locked
 from storage.ivr_records import IvrOutcome, IvrSession
 from storage.prefectures import is_prefecture_code
 
@@ -47,7 +48,7 @@ log = structlog.get_logger(__name__)
 Handler = Callable[[AgiSession], Awaitable[None]]
 Clock = Callable[[], datetime]
 
-SAVE_TIMEOUT_S = 10.0
+SAVE_TIMEOUT_S = 10.0  # for the call's record to be opened, or saved, however often SQLite is locked
 
 
 def _utc_now() -> datetime:
@@ -195,7 +196,9 @@ async def _open_record(call: IvrCall, menu: Menu) -> int | None:
             call.log.error("ivr.record_not_opened", error=repr(exc))
             return None
         return reserved
-    try:
+    started_at = call.clock()
+
+    async def insert() -> int:
         async with call.sessions() as db:
             row = IvrSession(
                 uniqueid=env.uniqueid,
@@ -205,11 +208,15 @@ async def _open_record(call: IvrCall, menu: Menu) -> int | None:
                 segment=Segment.NORMAL.value,
                 language=call.language.value,
                 menu=menu.name,
-                started_at=call.clock(),
+                started_at=started_at,
             )
             db.add(row)
             await db.commit()
             return row.id
+
+    try:
+        # SQLite (no ids reserved): another writer may hold the lock past the busy timeout
+        return await retry_locked(insert, within_s=SAVE_TIMEOUT_S)
     except STORE_ERRORS as exc:
         call.log.error("ivr.record_not_opened", error=repr(exc))
         return None
@@ -224,9 +231,13 @@ async def _close_record(
     if call.rows is not None:
         call.rows.keep(closing)
         return
-    async with call.sessions() as db:
-        await closing.apply(db, await Known.read(db, [closing]))
-        await db.commit()
+
+    async def update() -> None:
+        async with call.sessions() as db:
+            await closing.apply(db, await Known.read(db, [closing]))
+            await db.commit()
+
+    await retry_locked(update, within_s=SAVE_TIMEOUT_S)  # bounded by _finish's SAVE_TIMEOUT_S
 
 
 def _closing(call: IvrCall, recorder: PathRecorder, outcome: IvrOutcome, skill: str | None) -> CloseRecord:

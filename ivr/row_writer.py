@@ -14,7 +14,8 @@ dead air while a commit is waited for (at 1,000 concurrent calls the pool's conn
 queued for), and the rows of many calls share one commit. Rows still waiting when the node stops
 are written once more, and what cannot be is logged row by row (``ivr.row_unwritten``). Without
 reserved ids (SQLite, or the block used up while the database is away) the IVR writes as before,
-waiting for the commit, and a failure is logged and lost.
+waiting for the commit (tried again for up to 10 s while SQLite is locked:
+:func:`storage.db.retry_locked`), and a failure is logged and lost.
 """
 
 from __future__ import annotations

@@ -7,9 +7,12 @@ from __future__ import annotations
 from ivr.call import IvrCall, OpenedTicket
 from ivr.menu import TicketFields
 from ivr.row_writer import OpenTicket
+from storage.db import retry_locked
 from storage.ticket_lifecycle import Severity, TicketStatus
 from storage.ticket_numbers import ticket_number_for
-from storage.tickets import NewTicket, open_ticket, time_limits
+from storage.tickets import NewTicket, Ticket, open_ticket, time_limits
+
+STORE_RETRY_S = 10.0  # for a ticket to be written however often SQLite is locked (as the call record)
 
 
 class IncompleteTicket(ValueError):
@@ -41,9 +44,16 @@ async def open_ivr_ticket(
         call.rows.keep(OpenTicket(reserved, new, call.clock()))
         opened = OpenedTicket(reserved, ticket_number_for(reserved), new.kind, new.category)
     else:
-        async with call.sessions() as db:
-            ticket = await open_ticket(db, new, call.clock())
-            await db.commit()
+        now = call.clock()
+
+        async def insert() -> Ticket:
+            async with call.sessions() as db:
+                ticket = await open_ticket(db, new, now)
+                await db.commit()
+                return ticket
+
+        # SQLite (no ids reserved): another writer may hold the lock past the busy timeout
+        ticket = await retry_locked(insert, within_s=STORE_RETRY_S)
         if ticket.number is None:
             raise ValueError("open_ticket left the ticket without a number")
         opened = OpenedTicket(ticket.id, ticket.number, ticket.kind, ticket.category)

@@ -135,8 +135,14 @@ class RepeatClassifier:
                 .limit(limit)
             )
             fresh = list((await db.execute(stmt)).scalars())
-            for ticket in fresh:
-                await self._classify(db, ticket)
+            # the marks are written together at the commit: flushed before each ticket's look-ups,
+            # they began the write transaction at the first ticket and held SQLite's one write lock
+            # across every look-up after it (seconds on a busy node: the IVR's records waited past
+            # the busy timeout, issue 16). The look-ups do not depend on the marks, and the objects
+            # they return are the session's own, marks included.
+            with db.no_autoflush:
+                for ticket in fresh:
+                    await self._classify(db, ticket)
             await db.commit()
         self.classified += len(fresh)
         return len(fresh)

@@ -11,20 +11,30 @@ driver-less URLs are accepted and given the async driver: ``sqlite:///x.db`` bec
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import pkgutil
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import structlog
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from storage.settings import StorageSettings
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6  # primary result codes (the low byte of an extended code)
 
 # Stable constraint names, so PostgreSQL and SQLite schemas (and future migrations) agree.
 NAMING_CONVENTION = {
@@ -112,15 +122,49 @@ def create_engine_from_settings(settings: StorageSettings) -> AsyncEngine:
         kwargs.update(pool_pre_ping=True, pool_size=settings.pool_size, max_overflow=settings.max_overflow)
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", SqlitePragmas(settings))
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+class SqlitePragmas:
+    """What every SQLite connection is set to when it is opened: foreign keys enforced, a wait of
+    ``sqlite_busy_timeout_ms`` for another connection's lock, and the journal ``sqlite_journal``
+    names.
+
+    WAL (the default): readers see the last commit and never wait for the writer, the writer never
+    waits for readers, and a commit appends to the log (synced at checkpoints only, with
+    ``synchronous=NORMAL``: a power cut may lose the last commits, never corrupt the file). With the
+    rollback journal a commit waits until every reader has finished and then syncs the journal
+    and the file, each time holding the lock every other writer waits for. The journal mode is the
+    file's (it persists): a file in WAL is put back to the rollback journal only when no other
+    connection has it open, else it stays in WAL and this is logged.
+    """
+
+    def __init__(self, settings: StorageSettings) -> None:
+        self.journal = settings.sqlite_journal
+        self.busy_timeout_ms = settings.sqlite_busy_timeout_ms
+
+    def __call__(self, dbapi_connection: Any, connection_record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+            if self.journal == "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")  # an in-memory database answers "memory"
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            else:
+                cursor.execute("PRAGMA journal_mode")
+                if str(cursor.fetchone()[0]).lower() == "wal":
+                    self._leave_wal(cursor)
+        finally:
+            cursor.close()
+
+    @staticmethod
+    def _leave_wal(cursor: Any) -> None:
+        try:
+            cursor.execute("PRAGMA journal_mode=DELETE")
+        except Exception as exc:  # another connection has the file open: it stays in WAL
+            log.warning("storage.sqlite_journal_kept", journal="wal", error=repr(exc))
 
 
 def load_models() -> None:
@@ -160,3 +204,32 @@ def row_id(text: str) -> int | None:
     """A row id written as text (a channel variable, a hand-off): ASCII digits within a BIGINT
     (fewer than 19 of them), else None."""
     return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
+
+
+def database_locked(exc: BaseException) -> bool:
+    """SQLite answered "database is locked" (or "database table is locked"): another connection
+    holds the lock, nothing of the transaction was committed, and trying again later may succeed."""
+    if not isinstance(exc, OperationalError):
+        return False
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
+    return "is locked" in str(exc.orig)
+
+
+async def retry_locked(write: Callable[[], Awaitable[T]], *, within_s: float, pause_s: float = 0.05) -> T:
+    """``write()`` — one whole transaction, run again from its start — tried again while SQLite
+    answers "database is locked", until ``within_s`` has passed; then its last error is raised.
+
+    Each try already waits up to the busy timeout for the lock; trying again covers a writer that
+    holds it longer on a busy node, and a lock refused at once without waiting (SQLite does so
+    when waiting could deadlock). Any other error is raised at once."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while True:
+        try:
+            return await write()
+        except OperationalError as exc:
+            if not database_locked(exc) or loop.time() + pause_s >= deadline:
+                raise
+        await asyncio.sleep(pause_s)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -16,3 +18,12 @@ class StorageSettings(BaseModel):
     # max_connections (100 by default).
     pool_size: int = Field(default=20, ge=1)
     max_overflow: int = Field(default=20, ge=0)
+    # SQLite only. The journal: "wal" (write-ahead log, with synchronous=NORMAL) lets readers
+    # and the one writer proceed together and makes a commit an append to the log, where the
+    # rollback journal ("delete", SQLite's default) makes a commit wait until no reader is left and
+    # sync the file several times, so that a busy node got "database is locked" (issue 16).
+    # In-memory databases keep their own journal whatever this says.
+    sqlite_journal: Literal["wal", "delete"] = "wal"
+    # SQLite only: how long a statement waits for another connection's lock before it fails with
+    # "database is locked" (PRAGMA busy_timeout).
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)

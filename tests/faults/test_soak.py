@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from acd.events import CallAbandoned, CallEnded, CallQueued, CallRemoved
 from acd.model import Segment, SkillRequirement, WaitingCall
 from bench.soak import Soak, memory_slope, run
+from bench.soak_errors import IVR_RECORD_LOST, ErrorsLogged
 from bench.soak_memory import NodeHeld
 from bench.soak_trace import TracedGrowth
 from bench.soak_watch import ENDS_KEPT_S, Watch
@@ -161,3 +162,12 @@ def test_the_soaks_watch_finds_calls_not_ended_once_and_forgets_those_that_were(
     # what it keeps does not grow with the calls: ended ones are forgotten after ENDS_KEPT_S
     assert len(watch.recently_ended) <= ENDS_KEPT_S + 1 and len(watch.open) == 1
     assert not any(uid.startswith("ok") for uid in watch.story)
+
+
+def test_the_soak_counts_the_errors_logged_by_event() -> None:
+    errors = ErrorsLogged()
+    for method, event in [("error", "ivr.record_not_opened"), ("error", "ivr.record_not_opened"),
+                          ("exception", "ivr.failed"), ("warning", "ivr.ids_not_reserved")]:  # fmt: skip
+        assert errors(None, method, {"event": event}) == {"event": event}
+    assert errors.events == {"ivr.record_not_opened": 2, "ivr.failed": 1}
+    assert "ivr.record_not_opened" in IVR_RECORD_LOST and "ivr.record_not_saved" in IVR_RECORD_LOST

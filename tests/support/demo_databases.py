@@ -5,7 +5,7 @@ database kind and per ``(today, seed)`` it is called with, into a template; each
 copy, which it may write as it likes without another test seeing it:
 
 - SQLite: the template is a file in a folder of this session; a test's copy is that file copied
-  to the path its URL names.
+  to the path its URL names (with its write-ahead log, if one was left: WAL is the default journal).
 - PostgreSQL: the template is a database, ``<session database>_demo_<n>``; a test's copy is
   ``CREATE DATABASE ... TEMPLATE`` of it (a copy of the files, no rows replayed), dropped when the
   test is done. A template must have no open connection when it is copied: the engine that
@@ -108,6 +108,11 @@ def _copy_file(template: Path, path: Path) -> None:
         raise FileExistsError(f"{path}: a demo database is a fresh copy, not added to a file")
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template, path)  # a few MB on a local disk: quicker than a thread hop
+    # in WAL the last connection's close writes the log into the file and removes it (the engine
+    # that seeded the template is disposed); a log still there holds commits the file does not
+    log = template.with_name(template.name + "-wal")
+    if log.exists():
+        shutil.copyfile(log, path.with_name(path.name + "-wal"))
 
 
 @asynccontextmanager
