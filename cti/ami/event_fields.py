@@ -8,11 +8,15 @@ Asterisk writes every event of one kind with the same header names in the same o
 values change), so where each name is found is worked out once per sequence of names, a
 :class:`_Layout`, and kept (at most :data:`MAX_LAYOUTS`; a peer making up names cannot make us
 hold more).  Reading an event is then finding its layout and taking values by position.
+
+Both steps are functions written out for one layout (:func:`_matcher`, :func:`_block_reader`):
+checking an event's names against the layout's, and taking a channel block's values, are then
+a few indexed loads each, with no names tuple or list built per event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from operator import itemgetter
 from typing import Any, overload
 
@@ -22,16 +26,18 @@ from cti.ami.protocol import AmiMessage
 __all__ = ["MAX_LAYOUTS", "EventFields"]
 
 MAX_LAYOUTS = 2048
+MAX_WRITTEN_OUT = 64  # names of a layout checked by a function written out for it (beyond: a tuple)
 
 _name_of = itemgetter(0)
 Headers = tuple[tuple[str, str], ...]
+BlockReader = Callable[[Headers], SnapshotValues]
 _UNREAD: Any = object()  # a block a layout has not looked for yet
 
 
 class _Layout:
     """Where each lower-case name of one sequence of header names is first found."""
 
-    __slots__ = ("blocks", "index", "names")
+    __slots__ = ("blocks", "index", "matches", "names")
 
     def __init__(self, names: tuple[str, ...]) -> None:
         self.names = names
@@ -39,15 +45,41 @@ class _Layout:
         for position, name in enumerate(names):
             index.setdefault(name.lower(), position)
         self.index = index
-        # prefix -> the positions of that channel block's headers in SnapshotValues order, or
-        # None when one of its names is missing (read name by name then)
-        self.blocks: dict[str, tuple[int, ...] | None] = {}
+        self.matches = _matcher(names)
+        # prefix -> the reader of that channel block's values (by position, in SnapshotValues
+        # order), or None when one of its names is missing (read name by name then)
+        self.blocks: dict[str, BlockReader | None] = {}
 
-    def block_positions(self, prefix: str) -> tuple[int, ...] | None:
+    def block_reader(self, prefix: str) -> BlockReader | None:
         found = [self.index.get(prefix + name) for name in SnapshotValues._fields]
-        positions = None if None in found else tuple(p for p in found if p is not None)
-        self.blocks[prefix] = positions
-        return positions
+        reader = None if None in found else _block_reader([p for p in found if p is not None])
+        self.blocks[prefix] = reader
+        return reader
+
+
+def _compiled(source: str, name: str, scope: dict[str, Any]) -> Any:
+    exec(compile(source, f"<cti.ami.event_fields {name}>", "exec"), scope)  # indexes only, no names
+    return scope[name]
+
+
+def _matcher(names: tuple[str, ...]) -> Callable[[Headers], bool]:
+    """``tuple(name for name, _ in headers) == names``, for one layout's ``names``."""
+    if not names or len(names) > MAX_WRITTEN_OUT:
+        return lambda headers: tuple(map(_name_of, headers)) == names
+    # each name a default argument, so a local: the source holds indexes, never a peer's text
+    params = "".join(f", _{i}=_names[{i}]" for i in range(len(names)))
+    tests = "".join(f" and h[{i}][0] == _{i}" for i in range(len(names)))
+    source = f"def matches(h, *{params}):\n    return len(h) == {len(names)}{tests}\n"
+    matches: Callable[[Headers], bool] = _compiled(source, "matches", {"_names": names})
+    return matches
+
+
+def _block_reader(positions: list[int]) -> BlockReader:
+    """``SnapshotValues(*(headers[p][1] for p in positions))``, for one block's positions."""
+    values = ", ".join(f"h[{p}][1]" for p in positions)
+    source = f"def read(h):\n    return _new(_Values, ({values},))\n"
+    read: BlockReader = _compiled(source, "read", {"_new": tuple.__new__, "_Values": SnapshotValues})
+    return read
 
 
 _LAYOUTS: dict[tuple[str, ...], _Layout] = {}
@@ -84,10 +116,9 @@ class EventFields(Mapping[str, str]):
 
     def __init__(self, message: AmiMessage) -> None:
         headers = message.headers
-        names = tuple(map(_name_of, headers))
         layout = _LAST_BY_NAME.get(headers[0][1]) if headers else None
-        if layout is None or layout.names != names:
-            layout = _layout_of(headers, names)
+        if layout is None or not layout.matches(headers):
+            layout = _layout_of(headers, tuple(map(_name_of, headers)))
         self._headers = headers
         self._layout = layout
         self._index = layout.index
@@ -116,14 +147,13 @@ class EventFields(Mapping[str, str]):
 
     def block(self, prefix: str = "") -> SnapshotValues | None:
         """:func:`~cti.ami.events.snapshot_values` of this event for ``prefix`` (lower case)."""
-        positions = self._layout.blocks.get(prefix, _UNREAD)
-        if positions is _UNREAD:
-            positions = self._layout.block_positions(prefix)
-        if positions is None:
+        read = self._layout.blocks.get(prefix, _UNREAD)
+        if read is _UNREAD:
+            read = self._layout.block_reader(prefix)
+        if read is None:
             values = tuple.__new__(SnapshotValues, [self.get(prefix + n) for n in SnapshotValues._fields])
         else:
-            headers = self._headers
-            values = tuple.__new__(SnapshotValues, [headers[p][1] for p in positions])
+            values = read(self._headers)
         uniqueid = values.uniqueid
         if not uniqueid or not values.channel or values.channelstate is None or uniqueid == "none":
             return None

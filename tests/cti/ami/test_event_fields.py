@@ -72,3 +72,25 @@ def test_an_event_name_seen_with_other_headers_is_read_by_its_own() -> None:
     other = AmiMessage((("Event", "X"), ("Channel", "B"), ("Uniqueid", "2.2")))
     for message in (one, other, one, other):
         assert dict(EventFields(message)) == header_map(message)
+
+
+def test_an_event_with_more_or_fewer_of_the_same_names_is_read_by_its_own_layout() -> None:
+    short = AmiMessage((("Event", "X"), ("Channel", "A"), ("Uniqueid", "1.1")))
+    long = AmiMessage((*short.headers, ("Linkedid", "1.0")))
+    cased = AmiMessage((("Event", "X"), ("Channel", "A"), ("UniqueID", "2.2")))
+    for message in (short, long, short, cased, long, cased):
+        fields = EventFields(message)
+        assert dict(fields) == header_map(message)
+        assert fields.block() == snapshot_values(header_map(message))
+
+
+def test_an_event_longer_than_the_written_out_layouts_reads_as_its_header_map() -> None:
+    filler = tuple((f"X-{i}", str(i)) for i in range(event_fields.MAX_WRITTEN_OUT))
+    one = AmiMessage(
+        (("Event", "Long"), *filler, ("Channel", "A"), ("ChannelState", "6"), ("Uniqueid", "1.1"))
+    )
+    other = AmiMessage((*one.headers[:-1], ("Linkedid", "1.1")))  # the same length, one name other
+    for message in (one, other, one):
+        fields = EventFields(message)
+        assert dict(fields) == header_map(message)
+        assert fields.block() == snapshot_values(header_map(message))
