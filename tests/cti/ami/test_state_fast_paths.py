@@ -3,7 +3,9 @@
 A channel event whose snapshot block is the one its channel was last refreshed from is not read
 again (:meth:`cti.ami.channel_table.ChannelTable.touch`); whatever changed the channel since by
 other means (a rename, a resync listing, a hang-up's last snapshot) must make the same block count
-as new.  Channels are built without their frozen ``__init__`` (:mod:`cti.ami.frozen`).
+as new; a Hangup with that block again is not read again either.  Channels and the other values
+of an event are built without their frozen ``__init__`` (:mod:`cti.ami.frozen`), and a channel
+handed out stays as it was whatever events follow.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cti.ami.channels import Change, Channel, ChannelAdded, ChannelRemoved, ChannelUpdated, DtmfDigit
-from cti.ami.events import ChannelSnapshot, Party
+from cti.ami.events import CdrRecord, ChannelSnapshot, Party, header_map
 from cti.ami.frozen import builder
 from cti.ami.protocol import AmiMessage
 from cti.ami.state import CallState
@@ -168,3 +170,22 @@ def test_setting_what_a_channel_already_has_changes_nothing() -> None:
     before = state.channel("1.1")
     assert feed(state, [event("Rename", Channel="SIP/a-1", Newname="SIP/a-1", Uniqueid="1.1")]) == []
     assert state.channel("1.1") is before
+
+
+def test_a_cdr_built_without_its_init_has_each_header_in_its_own_field() -> None:
+    headers = {
+        "UniqueID": "1.1", "Channel": "PJSIP/a-1", "DestinationChannel": "PJSIP/b-2", "Source": "1001",
+        "Destination": "200", "DestinationContext": "test", "CallerID": '"A" <1001>',
+        "LastApplication": "Dial", "LastData": "PJSIP/b", "StartTime": "2026-12-06 10:00:00",
+        "AnswerTime": "2026-12-06 10:00:05", "EndTime": "2026-12-06 10:01:00", "Duration": "60",
+        "BillableSeconds": "55", "Disposition": "ANSWERED", "AccountCode": "acct", "UserField": "u",
+    }  # fmt: skip
+    read = CdrRecord.read(header_map(AmiMessage.build(("Event", "Cdr"), *headers.items())))
+    assert type(read) is CdrRecord
+    assert read == CdrRecord(
+        uniqueid="1.1", channel="PJSIP/a-1", destination_channel="PJSIP/b-2", source="1001",
+        destination="200", destination_context="test", caller_id='"A" <1001>', last_application="Dial",
+        last_data="PJSIP/b", start_time="2026-12-06 10:00:00", answer_time="2026-12-06 10:00:05",
+        end_time="2026-12-06 10:01:00", duration_s=60, billable_s=55, disposition="ANSWERED",
+        account_code="acct", user_field="u",
+    )  # fmt: skip
