@@ -9,9 +9,10 @@ values change), so where each name is found is worked out once per sequence of n
 :class:`_Layout`, and kept (at most :data:`MAX_LAYOUTS`; a peer making up names cannot make us
 hold more).  Reading an event is then finding its layout and taking values by position.
 
-Both steps are functions written out for one layout (:func:`_matcher`, :func:`_block_reader`):
-checking an event's names against the layout's, and taking a channel block's values, are then
-a few indexed loads each, with no names tuple or list built per event.
+Once a layout has matched :data:`WRITE_OUT_AFTER` events, both steps are functions written out
+for it (:func:`_matcher`, :func:`_block_reader`): checking an event's names against the
+layout's, and taking a channel block's values, are then a few indexed loads each, with no names
+tuple or list built per event.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ from cti.ami.protocol import AmiMessage
 __all__ = ["MAX_LAYOUTS", "EventFields"]
 
 MAX_LAYOUTS = 2048
-MAX_WRITTEN_OUT = 64  # names of a layout checked by a function written out for it (beyond: a tuple)
+# a layout is written out (its functions compiled, ~0.1-0.3 ms) once it has matched this many
+# events, so an odd or made-up layout costs no compiling; and only up to this many names
+WRITE_OUT_AFTER = 64
+MAX_WRITTEN_OUT = 64
 
 _name_of = itemgetter(0)
 Headers = tuple[tuple[str, str], ...]
@@ -37,7 +41,7 @@ _UNREAD: Any = object()  # a block a layout has not looked for yet
 class _Layout:
     """Where each lower-case name of one sequence of header names is first found."""
 
-    __slots__ = ("blocks", "index", "matches", "names")
+    __slots__ = ("blocks", "index", "matches", "names", "written_out")
 
     def __init__(self, names: tuple[str, ...]) -> None:
         self.names = names
@@ -45,16 +49,42 @@ class _Layout:
         for position, name in enumerate(names):
             index.setdefault(name.lower(), position)
         self.index = index
-        self.matches = _matcher(names)
+        self.written_out = False
+        self.matches = _counting_matcher(self)  # ``tuple(names of headers) == names``
         # prefix -> the reader of that channel block's values (by position, in SnapshotValues
         # order), or None when one of its names is missing (read name by name then)
         self.blocks: dict[str, BlockReader | None] = {}
 
     def block_reader(self, prefix: str) -> BlockReader | None:
         found = [self.index.get(prefix + name) for name in SnapshotValues._fields]
-        reader = None if None in found else _block_reader([p for p in found if p is not None])
+        positions = None if None in found else [p for p in found if p is not None]
+        reader = None
+        if positions is not None:
+            reader = _block_reader(positions) if self.written_out else _plain_reader(positions)
         self.blocks[prefix] = reader
         return reader
+
+    def write_out(self) -> None:
+        """A common layout: its names checked, and its blocks read, by functions written for it."""
+        self.written_out = True
+        self.matches = _matcher(self.names)
+        self.blocks.clear()  # read again, written out, at their next use
+
+
+def _counting_matcher(layout: _Layout) -> Callable[[Headers], bool]:
+    """The names compared as a tuple, until the layout has matched WRITE_OUT_AFTER events."""
+    names, left = layout.names, WRITE_OUT_AFTER
+
+    def matches(headers: Headers) -> bool:
+        nonlocal left
+        if tuple(map(_name_of, headers)) != names:
+            return False
+        left -= 1
+        if left <= 0:
+            layout.write_out()
+        return True
+
+    return matches
 
 
 def _compiled(source: str, name: str, scope: dict[str, Any]) -> Any:
@@ -63,7 +93,7 @@ def _compiled(source: str, name: str, scope: dict[str, Any]) -> Any:
 
 
 def _matcher(names: tuple[str, ...]) -> Callable[[Headers], bool]:
-    """``tuple(name for name, _ in headers) == names``, for one layout's ``names``."""
+    """``tuple(name for name, _ in headers) == names``, written out for one layout's ``names``."""
     if not names or len(names) > MAX_WRITTEN_OUT:
         return lambda headers: tuple(map(_name_of, headers)) == names
     # each name a default argument, so a local: the source holds indexes, never a peer's text
@@ -74,8 +104,13 @@ def _matcher(names: tuple[str, ...]) -> Callable[[Headers], bool]:
     return matches
 
 
+def _plain_reader(positions: list[int]) -> BlockReader:
+    """``SnapshotValues(*(headers[p][1] for p in positions))``."""
+    return lambda h: tuple.__new__(SnapshotValues, [h[p][1] for p in positions])
+
+
 def _block_reader(positions: list[int]) -> BlockReader:
-    """``SnapshotValues(*(headers[p][1] for p in positions))``, for one block's positions."""
+    """``SnapshotValues(*(headers[p][1] for p in positions))``, written out for one block's positions."""
     values = ", ".join(f"h[{p}][1]" for p in positions)
     source = f"def read(h):\n    return _new(_Values, ({values},))\n"
     read: BlockReader = _compiled(source, "read", {"_new": tuple.__new__, "_Values": SnapshotValues})

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cti.ami import event_fields
@@ -34,7 +35,15 @@ _NAMES = st.sampled_from(
 _VALUES = st.sampled_from(["", "none", "1.1", "2.2", "SIP/a-1", "6", "x"])
 
 
-@settings(max_examples=400, deadline=None)
+@pytest.fixture(autouse=True, params=[1, event_fields.WRITE_OUT_AFTER], ids=["written-out", "counting"])
+def _write_out_after(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test with layouts written out at their first re-use, and as they come."""
+    monkeypatch.setattr(event_fields, "WRITE_OUT_AFTER", request.param)
+    event_fields._LAYOUTS.clear()
+    event_fields._LAST_BY_NAME.clear()
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(_NAMES, _VALUES), max_size=14))
 def test_any_headers_read_as_their_header_map(headers: list[tuple[str, str]]) -> None:
     message = AmiMessage(tuple(headers))
@@ -45,8 +54,12 @@ def test_any_headers_read_as_their_header_map(headers: list[tuple[str, str]]) ->
         assert (name in fields) == (name in expected)
     for prefix in ("", "dest", "spyee"):
         assert fields.block(prefix) == snapshot_values(expected, prefix)
-    again = EventFields(AmiMessage(tuple((k, v + "!") for k, v in headers)))  # same layout, other values
-    assert dict(again) == header_map(AmiMessage(tuple((k, v + "!") for k, v in headers)))
+    for suffix in ("!", "?"):  # the same layout again, other values
+        other = AmiMessage(tuple((k, v + suffix) for k, v in headers))
+        again, expected = EventFields(other), header_map(other)
+        assert dict(again) == expected
+        for prefix in ("", "dest", "spyee"):
+            assert again.block(prefix) == snapshot_values(expected, prefix)
 
 
 def test_every_captured_event_reads_as_its_header_map() -> None:
@@ -94,3 +107,14 @@ def test_an_event_longer_than_the_written_out_layouts_reads_as_its_header_map() 
         fields = EventFields(message)
         assert dict(fields) == header_map(message)
         assert fields.block() == snapshot_values(header_map(message))
+
+
+def test_a_layout_is_written_out_only_once_it_has_matched_enough_events() -> None:
+    message = AmiMessage((("Event", "Odd"), ("Uniqueid", "1.1")))
+    EventFields(message)  # the layout is made, not matched
+    layout = event_fields._LAYOUTS[("Event", "Uniqueid")]
+    for _ in range(event_fields.WRITE_OUT_AFTER - 1):
+        EventFields(message)
+    assert not layout.written_out
+    EventFields(message)
+    assert layout.written_out
