@@ -9,10 +9,9 @@ values change), so where each name is found is worked out once per sequence of n
 :class:`_Layout`, and kept (at most :data:`MAX_LAYOUTS`; a peer making up names cannot make us
 hold more).  Reading an event is then finding its layout and taking values by position.
 
-Once a layout has matched :data:`WRITE_OUT_AFTER` events, both steps are functions written out
-for it (:func:`_matcher`, :func:`_block_reader`): checking an event's names against the
-layout's, and taking a channel block's values, are then a few indexed loads each, with no names
-tuple or list built per event.
+Once a layout's channel block has been read :data:`WRITE_OUT_AFTER` times, its values are taken
+by a function written out for its positions (:func:`_block_reader`): a few indexed loads, with
+no list built per event.
 """
 
 from __future__ import annotations
@@ -27,10 +26,9 @@ from cti.ami.protocol import AmiMessage
 __all__ = ["MAX_LAYOUTS", "EventFields"]
 
 MAX_LAYOUTS = 2048
-# a layout is written out (its functions compiled, ~0.1-0.3 ms) once it has matched this many
-# events, so an odd or made-up layout costs no compiling; and only up to this many names
+# a block reader is written out (compiled, ~0.1 ms) once its layout's block has been read this
+# many times, so an odd or made-up layout costs no compiling
 WRITE_OUT_AFTER = 64
-MAX_WRITTEN_OUT = 64
 
 _name_of = itemgetter(0)
 Headers = tuple[tuple[str, str], ...]
@@ -41,7 +39,7 @@ _UNREAD: Any = object()  # a block a layout has not looked for yet
 class _Layout:
     """Where each lower-case name of one sequence of header names is first found."""
 
-    __slots__ = ("blocks", "index", "matches", "names", "written_out")
+    __slots__ = ("blocks", "index", "names")
 
     def __init__(self, names: tuple[str, ...]) -> None:
         self.names = names
@@ -49,8 +47,6 @@ class _Layout:
         for position, name in enumerate(names):
             index.setdefault(name.lower(), position)
         self.index = index
-        self.written_out = False
-        self.matches = _counting_matcher(self)  # ``tuple(names of headers) == names``
         # prefix -> the reader of that channel block's values (by position, in SnapshotValues
         # order), or None when one of its names is missing (read name by name then)
         self.blocks: dict[str, BlockReader | None] = {}
@@ -58,55 +54,29 @@ class _Layout:
     def block_reader(self, prefix: str) -> BlockReader | None:
         found = [self.index.get(prefix + name) for name in SnapshotValues._fields]
         positions = None if None in found else [p for p in found if p is not None]
-        reader = None
-        if positions is not None:
-            reader = _block_reader(positions) if self.written_out else _plain_reader(positions)
+        reader = None if positions is None else _counting_reader(self.blocks, prefix, positions)
         self.blocks[prefix] = reader
         return reader
 
-    def write_out(self) -> None:
-        """A common layout: its names checked, and its blocks read, by functions written for it."""
-        self.written_out = True
-        self.matches = _matcher(self.names)
-        self.blocks.clear()  # read again, written out, at their next use
 
+def _counting_reader(blocks: dict[str, BlockReader | None], prefix: str, positions: list[int]) -> BlockReader:
+    """Reads the block by a list of positions; after WRITE_OUT_AFTER reads, puts the reader written
+    out for those positions in its place in ``blocks``."""
+    left = WRITE_OUT_AFTER
 
-def _counting_matcher(layout: _Layout) -> Callable[[Headers], bool]:
-    """The names compared as a tuple, until the layout has matched WRITE_OUT_AFTER events."""
-    names, left = layout.names, WRITE_OUT_AFTER
-
-    def matches(headers: Headers) -> bool:
+    def read(h: Headers) -> SnapshotValues:
         nonlocal left
-        if tuple(map(_name_of, headers)) != names:
-            return False
         left -= 1
         if left <= 0:
-            layout.write_out()
-        return True
+            blocks[prefix] = _block_reader(positions)
+        return tuple.__new__(SnapshotValues, [h[p][1] for p in positions])
 
-    return matches
+    return read
 
 
 def _compiled(source: str, name: str, scope: dict[str, Any]) -> Any:
-    exec(compile(source, f"<cti.ami.event_fields {name}>", "exec"), scope)  # indexes only, no names
+    exec(compile(source, f"<cti.ami.event_fields {name}>", "exec"), scope)  # indexes only
     return scope[name]
-
-
-def _matcher(names: tuple[str, ...]) -> Callable[[Headers], bool]:
-    """``tuple(name for name, _ in headers) == names``, written out for one layout's ``names``."""
-    if not names or len(names) > MAX_WRITTEN_OUT:
-        return lambda headers: tuple(map(_name_of, headers)) == names
-    # each name a default argument, so a local: the source holds indexes, never a peer's text
-    params = "".join(f", _{i}=_names[{i}]" for i in range(len(names)))
-    tests = "".join(f" and h[{i}][0] == _{i}" for i in range(len(names)))
-    source = f"def matches(h, *{params}):\n    return len(h) == {len(names)}{tests}\n"
-    matches: Callable[[Headers], bool] = _compiled(source, "matches", {"_names": names})
-    return matches
-
-
-def _plain_reader(positions: list[int]) -> BlockReader:
-    """``SnapshotValues(*(headers[p][1] for p in positions))``."""
-    return lambda h: tuple.__new__(SnapshotValues, [h[p][1] for p in positions])
 
 
 def _block_reader(positions: list[int]) -> BlockReader:
@@ -151,9 +121,10 @@ class EventFields(Mapping[str, str]):
 
     def __init__(self, message: AmiMessage) -> None:
         headers = message.headers
+        names = tuple(map(_name_of, headers))
         layout = _LAST_BY_NAME.get(headers[0][1]) if headers else None
-        if layout is None or not layout.matches(headers):
-            layout = _layout_of(headers, tuple(map(_name_of, headers)))
+        if layout is None or layout.names != names:
+            layout = _layout_of(headers, names)
         self._headers = headers
         self._layout = layout
         self._index = layout.index

@@ -97,8 +97,8 @@ def test_an_event_with_more_or_fewer_of_the_same_names_is_read_by_its_own_layout
         assert fields.block() == snapshot_values(header_map(message))
 
 
-def test_an_event_longer_than_the_written_out_layouts_reads_as_its_header_map() -> None:
-    filler = tuple((f"X-{i}", str(i)) for i in range(event_fields.MAX_WRITTEN_OUT))
+def test_a_long_event_reads_as_its_header_map() -> None:
+    filler = tuple((f"X-{i}", str(i)) for i in range(100))
     one = AmiMessage(
         (("Event", "Long"), *filler, ("Channel", "A"), ("ChannelState", "6"), ("Uniqueid", "1.1"))
     )
@@ -109,12 +109,16 @@ def test_an_event_longer_than_the_written_out_layouts_reads_as_its_header_map() 
         assert fields.block() == snapshot_values(header_map(message))
 
 
-def test_a_layout_is_written_out_only_once_it_has_matched_enough_events() -> None:
-    message = AmiMessage((("Event", "Odd"), ("Uniqueid", "1.1")))
-    EventFields(message)  # the layout is made, not matched
-    layout = event_fields._LAYOUTS[("Event", "Uniqueid")]
-    for _ in range(event_fields.WRITE_OUT_AFTER - 1):
-        EventFields(message)
-    assert not layout.written_out
-    EventFields(message)
-    assert layout.written_out
+def test_a_block_reader_is_written_out_only_once_its_block_has_been_read_enough_times() -> None:
+    names = ("Channel", "ChannelState", "Uniqueid", "Linkedid", "ChannelStateDesc", "CallerIDNum")
+    names += ("CallerIDName", "ConnectedLineNum", "ConnectedLineName", "Language", "AccountCode")
+    names += ("Context", "Exten", "Priority")
+    message = AmiMessage((("Event", "Odd"), *((name, "1") for name in names)))
+    layout = event_fields._LAYOUTS.get(("Event", *names))
+    assert layout is None
+    for reads in range(1, event_fields.WRITE_OUT_AFTER + 1):
+        assert EventFields(message).block() == snapshot_values(header_map(message))
+        layout = event_fields._LAYOUTS[("Event", *names)]
+        written_out = layout.blocks[""].__code__.co_filename.startswith("<cti.ami.event_fields")  # type: ignore[union-attr]
+        assert written_out == (reads == event_fields.WRITE_OUT_AFTER)
+    assert EventFields(message).block() == snapshot_values(header_map(message))
