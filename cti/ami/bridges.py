@@ -13,10 +13,10 @@ table's part (:mod:`cti.ami.channel_table`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 
 from cti.ami.channels import Bridge, BridgeAdded, BridgeRemoved, BridgeUpdated, Change
 from cti.ami.events import known
+from cti.ami.frozen import builder, replacer
 
 __all__ = ["BridgeTable"]
 
@@ -39,36 +39,38 @@ class BridgeTable:
             return None
         old = self._bridges.get(bridge_id)
         base = old or Bridge(bridge_id)
-        new = replace(
+        new = _replaced(
             base,
-            type=h.get("bridgetype", base.type),
-            technology=h.get("bridgetechnology", base.technology),
-            name=known(h.get("bridgename", base.name)),
-            creator=known(h.get("bridgecreator", base.creator)),
+            {
+                "type": h.get("bridgetype", base.type),
+                "technology": h.get("bridgetechnology", base.technology),
+                "name": known(h.get("bridgename", base.name)),
+                "creator": known(h.get("bridgecreator", base.creator)),
+            },
         )
         if old is None:
             if len(self._bridges) >= self.max_bridges:
                 self._bridges.pop(next(iter(self._bridges)))
             self._bridges[bridge_id] = new
-            changes.append(BridgeAdded(new))
+            changes.append(_added(new))
         elif new != old:
             self._bridges[bridge_id] = new
-            changes.append(BridgeUpdated(old, new))
+            changes.append(_updated(old, new))
         return new
 
     def add_member(self, bridge_id: str, uniqueid: str, changes: list[Change]) -> None:
         bridge = self._bridges.get(bridge_id)
         if bridge is not None and uniqueid not in bridge.channels:
-            after = replace(bridge, channels=(*bridge.channels, uniqueid))
+            after = _replaced(bridge, {"channels": (*bridge.channels, uniqueid)})
             self._bridges[bridge_id] = after
-            changes.append(BridgeUpdated(bridge, after))
+            changes.append(_updated(bridge, after))
 
     def drop_member(self, bridge_id: str, uniqueid: str, changes: list[Change]) -> None:
         bridge = self._bridges.get(bridge_id)
         if bridge is not None and uniqueid in bridge.channels:
-            after = replace(bridge, channels=tuple(u for u in bridge.channels if u != uniqueid))
+            after = _replaced(bridge, {"channels": tuple(u for u in bridge.channels if u != uniqueid)})
             self._bridges[bridge_id] = after
-            changes.append(BridgeUpdated(bridge, after))
+            changes.append(_updated(bridge, after))
 
     def destroy(self, bridge_id: str) -> Bridge | None:
         """Forget the bridge (``BridgeDestroy``); the caller clears its channels' ``bridge_id``."""
@@ -83,9 +85,15 @@ class BridgeTable:
             old = self._bridges.get(bridge_id)
             kept = [u for u in old.channels if u in uniqueids] if old else []
             channels = (*kept, *(u for u in uniqueids if u not in kept))
-            new = replace(old or Bridge(bridge_id), channels=channels)
+            new = _replaced(old or Bridge(bridge_id), {"channels": channels})
             if old is None:
                 changes.append(BridgeAdded(new))
             elif new != old:
                 changes.append(BridgeUpdated(old, new))
             self._bridges[bridge_id] = new
+
+
+# dataclasses.replace() and the frozen __init__ of Bridge values, without their per-call field walk
+_replaced = replacer(Bridge)  # (bridge, {field: value}) -> dataclasses.replace(bridge, **fields)
+_added = builder(BridgeAdded)
+_updated = builder(BridgeUpdated)

@@ -141,15 +141,25 @@ class ChannelTable:
         changes.append(_updated(old, new, event))
         return new
 
+    def settle(self, block: SnapshotValues) -> None:
+        """Refresh a channel we know from a snapshot block, reporting no change (a Hangup's last
+        snapshot, which its ChannelRemoved carries); nothing when the block is the one it was last
+        refreshed from."""
+        uniqueid = block.uniqueid
+        old = self._channels.get(uniqueid)
+        if old is not None and self._blocks.get(uniqueid) != block:
+            self.store(old, _with_snapshot(old, ChannelSnapshot.from_values(block)))
+
     def change(self, uniqueid: str, event: str, changes: list[Change], **fields: Any) -> None:
-        """Set ``fields`` of a channel we know (nothing if we do not)."""
+        """Set ``fields`` of a channel we know (nothing if we do not, or if they are already so)."""
         old = self._channels.get(uniqueid)
         if old is None:
             return
-        new = _replaced(old, fields)
-        if new != old:
+        fields = {name: value for name, value in fields.items() if getattr(old, name) != value}
+        if fields:
+            new = _replaced(old, fields)
             self.store(old, new)
-            changes.append(ChannelUpdated(old, new, event))
+            changes.append(_updated(old, new, event))
 
     def insert(self, channel: Channel, changes: list[Change]) -> None:
         """Add a new channel, evicting the oldest while the table is full."""

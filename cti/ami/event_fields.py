@@ -8,11 +8,15 @@ Asterisk writes every event of one kind with the same header names in the same o
 values change), so where each name is found is worked out once per sequence of names, a
 :class:`_Layout`, and kept (at most :data:`MAX_LAYOUTS`; a peer making up names cannot make us
 hold more).  Reading an event is then finding its layout and taking values by position.
+
+Once a layout's channel block has been read :data:`WRITE_OUT_AFTER` times, its values are taken
+by a function written out for its positions (:func:`_block_reader`): a few indexed loads, with
+no list built per event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from operator import itemgetter
 from typing import Any, overload
 
@@ -22,9 +26,13 @@ from cti.ami.protocol import AmiMessage
 __all__ = ["MAX_LAYOUTS", "EventFields"]
 
 MAX_LAYOUTS = 2048
+# a block reader is written out (compiled, ~0.1 ms) once its layout's block has been read this
+# many times, so an odd or made-up layout costs no compiling
+WRITE_OUT_AFTER = 64
 
 _name_of = itemgetter(0)
 Headers = tuple[tuple[str, str], ...]
+BlockReader = Callable[[Headers], SnapshotValues]
 _UNREAD: Any = object()  # a block a layout has not looked for yet
 
 
@@ -39,15 +47,44 @@ class _Layout:
         for position, name in enumerate(names):
             index.setdefault(name.lower(), position)
         self.index = index
-        # prefix -> the positions of that channel block's headers in SnapshotValues order, or
-        # None when one of its names is missing (read name by name then)
-        self.blocks: dict[str, tuple[int, ...] | None] = {}
+        # prefix -> the reader of that channel block's values (by position, in SnapshotValues
+        # order), or None when one of its names is missing (read name by name then)
+        self.blocks: dict[str, BlockReader | None] = {}
 
-    def block_positions(self, prefix: str) -> tuple[int, ...] | None:
+    def block_reader(self, prefix: str) -> BlockReader | None:
         found = [self.index.get(prefix + name) for name in SnapshotValues._fields]
-        positions = None if None in found else tuple(p for p in found if p is not None)
-        self.blocks[prefix] = positions
-        return positions
+        positions = None if None in found else [p for p in found if p is not None]
+        reader = None if positions is None else _counting_reader(self.blocks, prefix, positions)
+        self.blocks[prefix] = reader
+        return reader
+
+
+def _counting_reader(blocks: dict[str, BlockReader | None], prefix: str, positions: list[int]) -> BlockReader:
+    """Reads the block by a list of positions; after WRITE_OUT_AFTER reads, puts the reader written
+    out for those positions in its place in ``blocks``."""
+    left = WRITE_OUT_AFTER
+
+    def read(h: Headers) -> SnapshotValues:
+        nonlocal left
+        left -= 1
+        if left <= 0:
+            blocks[prefix] = _block_reader(positions)
+        return tuple.__new__(SnapshotValues, [h[p][1] for p in positions])
+
+    return read
+
+
+def _compiled(source: str, name: str, scope: dict[str, Any]) -> Any:
+    exec(compile(source, f"<cti.ami.event_fields {name}>", "exec"), scope)  # indexes only
+    return scope[name]
+
+
+def _block_reader(positions: list[int]) -> BlockReader:
+    """``SnapshotValues(*(headers[p][1] for p in positions))``, written out for one block's positions."""
+    values = ", ".join(f"h[{p}][1]" for p in positions)
+    source = f"def read(h):\n    return _new(_Values, ({values},))\n"
+    read: BlockReader = _compiled(source, "read", {"_new": tuple.__new__, "_Values": SnapshotValues})
+    return read
 
 
 _LAYOUTS: dict[tuple[str, ...], _Layout] = {}
@@ -116,14 +153,13 @@ class EventFields(Mapping[str, str]):
 
     def block(self, prefix: str = "") -> SnapshotValues | None:
         """:func:`~cti.ami.events.snapshot_values` of this event for ``prefix`` (lower case)."""
-        positions = self._layout.blocks.get(prefix, _UNREAD)
-        if positions is _UNREAD:
-            positions = self._layout.block_positions(prefix)
-        if positions is None:
+        read = self._layout.blocks.get(prefix, _UNREAD)
+        if read is _UNREAD:
+            read = self._layout.block_reader(prefix)
+        if read is None:
             values = tuple.__new__(SnapshotValues, [self.get(prefix + n) for n in SnapshotValues._fields])
         else:
-            headers = self._headers
-            values = tuple.__new__(SnapshotValues, [headers[p][1] for p in positions])
+            values = read(self._headers)
         uniqueid = values.uniqueid
         if not uniqueid or not values.channel or values.channelstate is None or uniqueid == "none":
             return None

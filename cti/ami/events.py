@@ -279,22 +279,25 @@ class CdrRecord:
     @classmethod
     def read(cls, headers: Mapping[str, str]) -> CdrRecord:
         get = headers.get
-        return cls(
-            uniqueid=get("uniqueid", ""),
-            channel=get("channel", ""),
-            destination_channel=get("destinationchannel", ""),
-            source=get("source", ""),
-            destination=get("destination", ""),
-            destination_context=get("destinationcontext", ""),
-            caller_id=get("callerid", ""),
-            last_application=get("lastapplication", ""),
-            last_data=get("lastdata", ""),
-            start_time=get("starttime", ""),
-            answer_time=get("answertime", ""),
-            end_time=get("endtime", ""),
-            duration_s=to_int(get("duration"), 0),
-            billable_s=to_int(get("billableseconds"), 0),
-            disposition=get("disposition", ""),
-            account_code=get("accountcode", ""),
-            user_field=get("userfield", ""),
+        return _cdr(  # CdrRecord(uniqueid=..., ...) in field order, without the frozen __init__
+            get("uniqueid", ""),
+            get("channel", ""),
+            get("destinationchannel", ""),
+            get("source", ""),
+            get("destination", ""),
+            get("destinationcontext", ""),
+            get("callerid", ""),
+            get("lastapplication", ""),
+            get("lastdata", ""),
+            get("starttime", ""),
+            get("answertime", ""),
+            get("endtime", ""),
+            to_int(get("duration"), 0),
+            to_int(get("billableseconds"), 0),
+            get("disposition", ""),
+            get("accountcode", ""),
+            get("userfield", ""),
         )
+
+
+_cdr = builder(CdrRecord)

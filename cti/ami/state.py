@@ -34,7 +34,8 @@ from cti.ami.channels import (
     StateStats,
 )
 from cti.ami.event_fields import EventFields
-from cti.ami.events import CdrRecord, ChannelSnapshot, OriginateOutcome, to_int
+from cti.ami.events import CdrRecord, OriginateOutcome, to_int
+from cti.ami.frozen import builder
 from cti.ami.protocol import AmiMessage
 from cti.ami.resync import Resync
 
@@ -164,16 +165,14 @@ class CallState:
         uniqueid = h.get("uniqueid", "")
         changes: list[Change] = []
         block = h.block()  # read by the event's cached layout, as ChannelSnapshot.read(h) reads it
-        old = self._channels.get(uniqueid)
-        if block is not None and old is not None:  # so ChannelRemoved carries the last snapshot
-            snap = ChannelSnapshot.from_values(block)
-            self._channels.store(old, self._channels.as_snapshot_shows(snap))
+        if block is not None:  # so ChannelRemoved carries the last snapshot
+            self._channels.settle(block)
         channel = self._channels.remove(uniqueid, changes)
         if channel is None:
             self.stats.unknown_channel += 1
             return changes
         cause = None if h.get("cause") is None else to_int(h.get("cause"), 0)
-        changes.append(ChannelRemoved(channel, event, cause, h.get("cause-txt", "")))
+        changes.append(_removed(channel, event, cause, h.get("cause-txt", ""), False))
         return changes
 
     def _on_dial(self, h: EventFields, event: str) -> list[Change]:
@@ -236,7 +235,7 @@ class CallState:
         channel = self._channels.touch(block, event, changes)
         end = event.lower() == "dtmfend"
         duration = to_int(h.get("durationms"), 0) if end else None
-        changes.append(DtmfDigit(channel, h.get("digit", ""), h.get("direction", ""), end, duration))
+        changes.append(_dtmf(channel, h.get("digit", ""), h.get("direction", ""), end, duration))
         return changes
 
     def _on_chanspy(self, h: EventFields, event: str) -> list[Change]:
@@ -262,7 +261,7 @@ class CallState:
         return [OriginateFinished(OriginateOutcome.read(h))]
 
     def _on_cdr(self, h: EventFields, event: str) -> list[Change]:
-        return [CdrRecorded(CdrRecord.read(h))]
+        return [_cdr_recorded(CdrRecord.read(h))]
 
     def _on_listed_channel(self, h: EventFields, event: str) -> list[Change]:
         self._resync.listed(h)
@@ -336,3 +335,7 @@ class _HandlerByName(dict[str, Handler | None]):
 
 
 _handler_for = _HandlerByName().__getitem__
+# the values built per event, without their frozen __init__ (cti.ami.frozen): every field given
+_removed = builder(ChannelRemoved)
+_dtmf = builder(DtmfDigit)
+_cdr_recorded = builder(CdrRecorded)

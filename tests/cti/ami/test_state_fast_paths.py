@@ -3,7 +3,9 @@
 A channel event whose snapshot block is the one its channel was last refreshed from is not read
 again (:meth:`cti.ami.channel_table.ChannelTable.touch`); whatever changed the channel since by
 other means (a rename, a resync listing, a hang-up's last snapshot) must make the same block count
-as new.  Channels are built without their frozen ``__init__`` (:mod:`cti.ami.frozen`).
+as new; a Hangup with that block again is not read again either.  Channels and the other values
+of an event are built without their frozen ``__init__`` (:mod:`cti.ami.frozen`), and a channel
+handed out stays as it was whatever events follow.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cti.ami.channels import Channel, ChannelUpdated
-from cti.ami.events import ChannelSnapshot, Party
+from cti.ami.channels import Change, Channel, ChannelAdded, ChannelRemoved, ChannelUpdated, DtmfDigit
+from cti.ami.events import CdrRecord, ChannelSnapshot, Party, header_map
 from cti.ami.frozen import builder
 from cti.ami.protocol import AmiMessage
 from cti.ami.state import CallState
@@ -107,3 +109,83 @@ def test_a_channel_built_without_its_init_is_a_frozen_channel() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         built.name = "other"  # type: ignore[misc]
     assert dataclasses.replace(built, state=6) == dataclasses.replace(channel, state=6)
+
+
+def _handed_out(change: Change) -> list[Channel]:
+    if isinstance(change, ChannelUpdated):
+        return [change.before, change.after]
+    if isinstance(change, ChannelAdded | ChannelRemoved | DtmfDigit):
+        return [change.channel]
+    return []
+
+
+def _values(channel: Channel) -> tuple[object, ...]:
+    return tuple(getattr(channel, f.name) for f in dataclasses.fields(Channel))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_a_channel_handed_out_stays_as_it_was_whatever_comes_after(data: st.DataObject) -> None:
+    """Changes and queries hand out snapshots: later events make new channels, never touch them."""
+    pool = [
+        *events("ami_09_originate_dial_bridge"),
+        *events("ami_11_active_call_status_vars_redirect_hangup"),
+        *events("chanspy_dial"),
+        event("Rename", Channel="Local/300@test-0000001b;2", Newname="X/1", Uniqueid="1795673901.55"),
+    ]
+    picks = data.draw(st.lists(st.integers(0, len(pool) - 1), max_size=60))
+    state = CallState(max_channels=5)
+    seen: list[tuple[Channel, tuple[object, ...]]] = []
+    for i in picks:
+        for change in state.apply(pool[i]):
+            seen += [(channel, _values(channel)) for channel in _handed_out(change)]
+        seen += [(channel, _values(channel)) for channel in state]
+    for channel, values in seen:
+        assert _values(channel) == values
+
+
+def test_a_hangup_with_the_block_its_channel_last_had_carries_the_channel_as_it_is() -> None:
+    state = CallState()
+    feed(state, [channel_event("Newchannel", "SIP/a-1", "1.1")])
+    [update] = feed(state, [channel_event("VarSet", "SIP/a-1", "1.1", Variable="X", Value="1")])
+    assert isinstance(update, ChannelUpdated)
+    [removed] = feed(state, [channel_event("Hangup", "SIP/a-1", "1.1", Cause="16")])
+    assert isinstance(removed, ChannelRemoved) and removed.channel == update.after
+    assert removed.channel is update.after  # the same block: nothing read again, nothing copied
+
+
+def test_a_hangup_with_a_new_block_carries_its_last_snapshot() -> None:
+    state = CallState()
+    feed(state, [channel_event("Newchannel", "SIP/a-1", "1.1")])
+    hangup = channel_event("Hangup", "SIP/a-1", "1.1", Cause="16")
+    hangup = AmiMessage(tuple((k, "Elsewhere") if k == "Context" else (k, v) for k, v in hangup.headers))
+    [removed] = feed(state, [hangup])
+    assert isinstance(removed, ChannelRemoved) and removed.channel.context == "Elsewhere"
+    assert (removed.cause, removed.event) == (16, "Hangup")
+
+
+def test_setting_what_a_channel_already_has_changes_nothing() -> None:
+    state = CallState()
+    feed(state, [channel_event("Newchannel", "SIP/a-1", "1.1")])
+    before = state.channel("1.1")
+    assert feed(state, [event("Rename", Channel="SIP/a-1", Newname="SIP/a-1", Uniqueid="1.1")]) == []
+    assert state.channel("1.1") is before
+
+
+def test_a_cdr_built_without_its_init_has_each_header_in_its_own_field() -> None:
+    headers = {
+        "UniqueID": "1.1", "Channel": "PJSIP/a-1", "DestinationChannel": "PJSIP/b-2", "Source": "1001",
+        "Destination": "200", "DestinationContext": "test", "CallerID": '"A" <1001>',
+        "LastApplication": "Dial", "LastData": "PJSIP/b", "StartTime": "2026-12-06 10:00:00",
+        "AnswerTime": "2026-12-06 10:00:05", "EndTime": "2026-12-06 10:01:00", "Duration": "60",
+        "BillableSeconds": "55", "Disposition": "ANSWERED", "AccountCode": "acct", "UserField": "u",
+    }  # fmt: skip
+    read = CdrRecord.read(header_map(AmiMessage.build(("Event", "Cdr"), *headers.items())))
+    assert type(read) is CdrRecord
+    assert read == CdrRecord(
+        uniqueid="1.1", channel="PJSIP/a-1", destination_channel="PJSIP/b-2", source="1001",
+        destination="200", destination_context="test", caller_id='"A" <1001>', last_application="Dial",
+        last_data="PJSIP/b", start_time="2026-12-06 10:00:00", answer_time="2026-12-06 10:00:05",
+        end_time="2026-12-06 10:01:00", duration_s=60, billable_s=55, disposition="ANSWERED",
+        account_code="acct", user_field="u",
+    )  # fmt: skip
