@@ -56,8 +56,11 @@ def alert_of(row: TicketAlert) -> Alert:
     )
 
 
-async def open_tickets(db: AsyncSession) -> list[OpenTicket]:
-    tickets = list((await db.execute(select(Ticket).where(Ticket.status.in_(OPEN_STATUSES)))).scalars())
+async def open_tickets(db: AsyncSession, *, after: int = 0, limit: int | None = None) -> list[OpenTicket]:
+    """The open tickets with their facts, by id: all of them, or (for a round read page by page,
+    its memory bounded whatever the backlog) at most ``limit`` with an id above ``after``."""
+    stmt = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), Ticket.id > after).order_by(Ticket.id)
+    tickets = list((await db.execute(stmt if limit is None else stmt.limit(limit))).scalars())
     ids = [t.id for t in tickets]
     dispatches = await current_dispatches(db, ids)
     alerts = await alerts_of_tickets(db, ids)

@@ -46,6 +46,10 @@ __all__ = ["Round", "WorkflowWatch", "alert_topics", "one_line"]
 
 log = structlog.get_logger(__name__)
 
+# open tickets a round reads at a time (about 2.4 KB each while read: 1,800 open tickets read at
+# once held 4.3 MB, and the round's high-water mark grew with the backlog)
+ROUND_PAGE = 200
+
 
 @dataclass(frozen=True, slots=True)
 class Round:
@@ -128,24 +132,30 @@ class WorkflowWatch:
     async def run_once(self) -> Round:
         started = time.perf_counter()
         now = self.now()
-        async with self._sessions() as db:
-            tickets = await open_tickets(db)
-        due = due_alerts([t.facts for t in tickets], now, self.policy)
-        by_number = {t.facts.ticket_id: t for t in tickets}
         raised: list[Alert] = []
         marked: list[str] = []
         chased: list[str] = []
-        for alert in due:
-            outcome = await self._raise(by_number[alert.ticket_id], alert, now)
-            if outcome is None:
-                continue
-            raised.append(alert)
-            self._metrics.alerts.labels(alert.kind.value, alert.target_role.value).inc()
-            if outcome == "marked":
-                marked.append(alert.ticket_id)
-            elif outcome == "chased":
-                chased.append(alert.ticket_id)
-        overdue = len(overdue_list([t.facts for t in tickets], now, self.policy))
+        overdue, after = 0, 0
+        while True:  # page by page: a round's memory does not grow with the backlog
+            async with self._sessions() as db:
+                tickets = await open_tickets(db, after=after, limit=ROUND_PAGE)
+            if not tickets:
+                break
+            after = tickets[-1].row_id
+            overdue += len(overdue_list([t.facts for t in tickets], now, self.policy))
+            by_number = {t.facts.ticket_id: t for t in tickets}
+            for alert in due_alerts([t.facts for t in tickets], now, self.policy):
+                outcome = await self._raise(by_number[alert.ticket_id], alert, now)
+                if outcome is None:
+                    continue
+                raised.append(alert)
+                self._metrics.alerts.labels(alert.kind.value, alert.target_role.value).inc()
+                if outcome == "marked":
+                    marked.append(alert.ticket_id)
+                elif outcome == "chased":
+                    chased.append(alert.ticket_id)
+            if len(tickets) < ROUND_PAGE:
+                break
         self._metrics.overdue.set(overdue)
         delivered = await self.deliver(now)
         self.rounds += 1
