@@ -234,7 +234,9 @@ async def _close_record(
 
     async def update() -> None:
         async with call.sessions() as db:
-            await closing.apply(db, await Known.read(db, [closing]))
+            known = await Known.read(db, [closing])
+            await closing.apply(db, known)
+            await known.write_steps(db)
             await db.commit()
 
     await retry_locked(update, within_s=SAVE_TIMEOUT_S)  # bounded by _finish's SAVE_TIMEOUT_S

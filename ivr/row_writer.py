@@ -28,11 +28,13 @@ from datetime import datetime
 from typing import Protocol
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import dialect_of
 from storage.id_blocks import IdBlock
+from storage.id_chunks import id_chunks, ids_in
 from storage.ivr_records import IvrOutcome, IvrSession, IvrStep
 from storage.tickets import NewTicket, Ticket, open_ticket
 from storage.write_behind import WriteBehind
@@ -64,26 +66,40 @@ class Known:
         self.sessions: dict[int, IvrSession] = {}
         self.sessions_with_steps: set[int] = set()
         self.tickets: set[int] = set()
+        self.steps: list[dict[str, object]] = []  # the steps to insert, written by write_steps
 
     @classmethod
     async def read(cls, db: AsyncSession, batch: Sequence[PendingRow]) -> Known:
+        """The look-ups go in a few statement shapes whatever the batch's size (storage/id_chunks.py):
+        an ``IN`` list of each batch's length was a new prepared statement per length."""
         known = cls()
-        session_ids = {r.id for r in batch if isinstance(r, OpenRecord | CloseRecord)}
-        closing = {r.id for r in batch if isinstance(r, CloseRecord)}
-        ticket_ids = {r.id for r in batch if isinstance(r, OpenTicket)}
-        if session_ids:
-            found = await db.execute(select(IvrSession).where(IvrSession.id.in_(session_ids)))
-            known.sessions = {row.id: row for row in found.scalars()}
-        if closing:
+        dialect = dialect_of(db)
+        session_ids = sorted({r.id for r in batch if isinstance(r, OpenRecord | CloseRecord)})
+        closing = sorted({r.id for r in batch if isinstance(r, CloseRecord)})
+        ticket_ids = sorted({r.id for r in batch if isinstance(r, OpenTicket)})
+        for chunk in id_chunks(session_ids, dialect):
+            found = await db.execute(select(IvrSession).where(ids_in(IvrSession.id, chunk, dialect)))
+            known.sessions.update((row.id, row) for row in found.scalars())
+        for chunk in id_chunks(closing, dialect):
             stepped = await db.execute(
-                select(IvrStep.session_id).where(IvrStep.session_id.in_(closing)).distinct()
+                select(IvrStep.session_id).where(ids_in(IvrStep.session_id, chunk, dialect)).distinct()
             )
-            known.sessions_with_steps = set(stepped.scalars())
-        if ticket_ids:
-            known.tickets = set(
-                (await db.execute(select(Ticket.id).where(Ticket.id.in_(ticket_ids)))).scalars()
-            )
+            known.sessions_with_steps.update(stepped.scalars())
+        for chunk in id_chunks(ticket_ids, dialect):
+            found_ids = await db.execute(select(Ticket.id).where(ids_in(Ticket.id, chunk, dialect)))
+            known.tickets.update(found_ids.scalars())
         return known
+
+    async def write_steps(self, db: AsyncSession) -> None:
+        """Insert the steps the rows added, after the rows they point at: one executemany of one
+        statement (through the ORM's flush they were one multi-row ``INSERT … RETURNING`` per
+        batch, a new prepared statement per number of steps, filling every pooled connection's
+        statement cache with statements of hundreds of parameters)."""
+        if not self.steps:
+            return
+        await db.flush()
+        await db.execute(insert(IvrStep.metadata.tables[IvrStep.__tablename__]), self.steps)
+        self.steps = []
 
 
 class PendingRow(Protocol):
@@ -174,18 +190,18 @@ class CloseRecord:
         row.segment = self.segment
         row.language = self.language
         row.ticket_id = self.ticket_id
-        db.add_all(
-            IvrStep(
-                session_id=self.id,
-                seq=s.seq,
-                node=s.node,
-                node_type=s.node_type,
-                keys=s.keys,
-                result=s.result,
-                entered_at=s.entered_at,
-                left_at=s.left_at,
-                duration_ms=s.duration_ms,
-            )
+        known.steps.extend(
+            {
+                "session_id": self.id,
+                "seq": s.seq,
+                "node": s.node,
+                "node_type": s.node_type,
+                "keys": s.keys,
+                "result": s.result,
+                "entered_at": s.entered_at,
+                "left_at": s.left_at,
+                "duration_ms": s.duration_ms,
+            }
             for s in self.steps
         )
         known.sessions_with_steps.add(self.id)
@@ -287,6 +303,7 @@ class IvrRowWriter(WriteBehind[PendingRow]):
             known = await Known.read(db, batch)
             for row in batch:
                 added += await row.apply(db, known)
+            await known.write_steps(db)
             await db.commit()  # the batch's rows flushed together: one statement per table and kind
         self.duplicates += len(batch) - added
         return added

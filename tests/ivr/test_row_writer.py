@@ -8,14 +8,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ivr.actions.catalogue import VOCABULARY
 from ivr.handler import run_ivr
 from ivr.menu_loader import load_menu
-from ivr.row_writer import IvrRowWriter, Known, OpenRecord, RowsNotKept
+from ivr.row_writer import CloseRecord, IvrRowWriter, Known, OpenRecord, RowsNotKept, StepRow
 from ivr.settings import IvrSettings
 from node.root import DEFAULT_MENU
 from storage.db import create_engine_from_settings, create_schema, drop_schema, session_factory
@@ -148,3 +149,52 @@ async def test_callers_do_not_wait_for_their_rows_which_are_all_written_once(pos
         with contextlib.suppress(asyncio.CancelledError):
             await loop
         await engine.dispose()
+
+
+def closing(row_id: int, steps: int) -> CloseRecord:
+    return CloseRecord(
+        id=row_id,
+        ended_at=AT,
+        outcome=IvrOutcome.SELF_SERVED,
+        path="main>bill",
+        skill=None,
+        customer_id=None,
+        prefecture="province",
+        segment="normal",
+        language="zh",
+        ticket_id=None,
+        steps=tuple(StepRow(i, f"node{i}", "menu", "1", "chosen", AT, AT, 10) for i in range(1, steps + 1)),
+    )
+
+
+async def test_batches_of_any_size_are_written_with_the_same_statements(
+    db_engine: AsyncEngine,  # noqa: F811
+    db_sessions: async_sessionmaker[AsyncSession],  # noqa: F811
+) -> None:
+    """A batch's look-ups and steps go in a few statement shapes whatever its size: one per number
+    of rows or steps was a new prepared statement each, filling every pooled connection's cache
+    (the soak's largest growing container: inserts of ivr_steps with 360-414 parameters)."""
+    seen: list[str] = []
+
+    def capture(conn: Connection, cursor: object, statement: str, *args: object) -> None:
+        seen.append(statement)
+
+    async def statements_of(ids: range, steps: int) -> set[str]:
+        writer = IvrRowWriter(db_sessions)
+        for i in ids:
+            writer.keep(opening(i))
+            writer.keep(closing(i, steps))
+        seen.clear()
+        assert await writer.flush() == 2 * len(ids)
+        return set(seen)
+
+    event.listen(db_engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        assert await statements_of(range(1, 3), 2) == await statements_of(range(3, 8), 7)
+    finally:
+        event.remove(db_engine.sync_engine, "before_cursor_execute", capture)
+    async with db_sessions() as db:
+        steps = (await db.execute(select(IvrStep.session_id, IvrStep.seq))).all()
+    assert sorted(steps) == sorted(
+        [(i, s) for i in (1, 2) for s in (1, 2)] + [(i, s) for i in range(3, 8) for s in range(1, 8)]
+    )
