@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from acd.events import CallAnswered, CallEnded, CallOffered
 from acd.model import Agent, AgentLevel, Skill
 from bench.sim_hotline import write_directory
 from node.root import Node, Parts, running_node
@@ -79,6 +80,17 @@ async def test_progressive_calls_go_through_the_acd_to_the_agent(tmp_path: Path,
     async with agent_node(tmp_path, pbx_kind) as node:
         assert node.acd is not None and node.outbound is not None
         await node.acd.login("agent-1001")
+        dialer = node.outbound.dialer
+        agent_calls: list[str] = []  # what the ACD did with agent-1001, in order
+        placed_when_first_ended: list[int] = []
+        node.acd.subscribe(
+            lambda e: agent_calls.append(f"{type(e).__name__} {e.entry.uniqueid}")
+            if isinstance(e, CallOffered | CallAnswered | CallEnded)
+            else None
+        )
+        node.acd.subscribe(
+            lambda e: placed_when_first_ended.append(dialer.placed) if isinstance(e, CallEnded) else None
+        )
         await _campaign(node, ["13800000001", "13800000002"])
 
         async def both_ended() -> bool:
@@ -88,9 +100,15 @@ async def test_progressive_calls_go_through_the_acd_to_the_agent(tmp_path: Path,
         await until(both_ended, 90)
         attempts = await node.outbound.attempts.of_campaign("prog")
         assert [(a.outcome, a.agent_id) for a in attempts] == [("completed", "agent-1001")] * 2
-        # one agent: the second call was dialled only after the first had ended
-        first, second = attempts
-        assert first.ended_at is not None and second.started_at >= first.ended_at
+        # one agent: the second call was offered only after the first had ended at the agent
+        # (the attempt's own end is written at its last leg's hang-up, which may come after the
+        # agent's leg freed the agent and the next call was dialled)
+        assert placed_when_first_ended[0] == 1  # the second call waited for the agent
+        first, second = agent_calls[0].split()[1], agent_calls[-1].split()[1]
+        assert first != second
+        assert agent_calls == [
+            f"{kind} {uid}" for uid in (first, second) for kind in ("CallOffered", "CallAnswered", "CallEnded")
+        ]
 
         async def counted() -> bool:  # the dialer counts the answer after it wrote the attempt's end
             ledger = await node.outbound.attempts.ledger("prog", START.date())  # type: ignore[union-attr]

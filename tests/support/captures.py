@@ -263,7 +263,9 @@ def _compare_timing(e: Normal, a: Normal) -> list[str]:
                 tol = 1.0
             else:
                 ef, af = float(ev), float(av)
-                tol = 300.0 if name.endswith("_MS") else 1.0
+                # a loaded machine stretches the simulator's timers a little (CI saw 6,434 ms
+                # for a real 6,010): 300 ms or 10 % of the real figure, whichever is more
+                tol = max(300.0, ef * 0.10) if name.endswith("_MS") else 1.0
         except ValueError:
             out.append(f"timing field {name}: {ev!r} vs {av!r}")
             continue

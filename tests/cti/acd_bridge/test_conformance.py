@@ -143,7 +143,10 @@ async def test_a_ring_timeout_takes_the_caller_back_and_the_next_agent_answers(
         (answered,) = seen.of(CallAnswered)
         assert answered.agent_id == "agent-1001"
         uid = answered.entry.uniqueid
-        # the redirect ended the ringing Dial at once; its DialEnd (CANCEL) already shows the
-        # caller in [acd-wait], so it is not read as the end of an offer: no second no-answer
-        assert [s for s in seen.signals if isinstance(s, DialEnded)] == [DialEnded(uid, "1001", "ANSWER")]
+        # the redirect ended the ringing Dial at once; its DialEnd (CANCEL) shows the caller where
+        # the redirects took it ([acd-wait], or already [acd-connect] 1001 when the next offer's
+        # redirect came before the Dial ended, as on a loaded machine) and is not read as the end
+        # of an offer: no second no-answer
+        dial_ends = [s for s in seen.signals if isinstance(s, DialEnded)]
+        assert [s for s in dial_ends if s.status != "CANCEL"] == [DialEnded(uid, "1001", "ANSWER")]
         assert [e.reason for e in seen.of(CallRequeued)] == ["no-answer"]
