@@ -106,9 +106,8 @@ async def test_progressive_calls_go_through_the_acd_to_the_agent(tmp_path: Path,
         assert placed_when_first_ended[0] == 1  # the second call waited for the agent
         first, second = agent_calls[0].split()[1], agent_calls[-1].split()[1]
         assert first != second
-        assert agent_calls == [
-            f"{kind} {uid}" for uid in (first, second) for kind in ("CallOffered", "CallAnswered", "CallEnded")
-        ]
+        kinds = ("CallOffered", "CallAnswered", "CallEnded")
+        assert agent_calls == [f"{kind} {uid}" for uid in (first, second) for kind in kinds]
 
         async def counted() -> bool:  # the dialer counts the answer after it wrote the attempt's end
             ledger = await node.outbound.attempts.ledger("prog", START.date())  # type: ignore[union-attr]
