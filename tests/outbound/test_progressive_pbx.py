@@ -84,9 +84,11 @@ async def test_progressive_calls_go_through_the_acd_to_the_agent(tmp_path: Path,
         agent_calls: list[str] = []  # what the ACD did with agent-1001, in order
         placed_when_first_ended: list[int] = []
         node.acd.subscribe(
-            lambda e: agent_calls.append(f"{type(e).__name__} {e.entry.uniqueid}")
-            if isinstance(e, CallOffered | CallAnswered | CallEnded)
-            else None
+            lambda e: (
+                agent_calls.append(f"{type(e).__name__} {e.entry.uniqueid}")
+                if isinstance(e, CallOffered | CallAnswered | CallEnded)
+                else None
+            )
         )
         node.acd.subscribe(
             lambda e: placed_when_first_ended.append(dialer.placed) if isinstance(e, CallEnded) else None
