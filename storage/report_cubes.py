@@ -112,18 +112,22 @@ def cube_table(family: str, grain: str) -> CubeTable:
 
 
 async def upsert_counters(db: AsyncSession, cube: CubeTable, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Add ``rows`` (key columns and counters; one row per key) into the table (caller commits)."""
+    """Add ``rows`` (key columns and counters; one row per key) into the table (caller commits).
+
+    One single-row statement executed for every row (the driver's executemany), not a multi-row
+    VALUES list: that was a new statement per number of rows, and every one of them a prepared
+    statement in each pooled connection's cache (the soak's node walk saw them grow per batch)."""
     if not rows:
         return
     postgres = dialect_of(db) == "postgresql"
-    stmt = (postgresql if postgres else sqlite).insert(cube.table).values(list(rows))
+    stmt = (postgresql if postgres else sqlite).insert(cube.table)
     biggest = func.greatest if postgres else func.max
     t = cube.table.c
     changes = {
         c: biggest(t[c], stmt.excluded[c]) if c in cube.maxima else t[c] + stmt.excluded[c]
         for c in cube.counters
     }
-    await db.execute(stmt.on_conflict_do_update(index_elements=list(cube.keys), set_=changes))
+    await db.execute(stmt.on_conflict_do_update(index_elements=list(cube.keys), set_=changes), list(rows))
 
 
 async def clear_range(db: AsyncSession, cube: CubeTable, since: datetime, until: datetime) -> int:

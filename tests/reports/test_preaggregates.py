@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from reports.agent_time import build_agent_time_cube
 from reports.call_assembly import FinishedCall
@@ -24,6 +25,7 @@ from reports.ivr_nodes import build_ivr_cube
 from reports.periods import Grain
 from reports.rebuild import rebuild
 from reports.record_writer import RecordWriter, WriterMetrics
+from reports.records import CallRecord
 from storage.call_records import CALL_LEGS, CALL_RECORDS
 from storage.report_cubes import CUBES
 from tests.support.databases import database_url, db_engine, db_sessions, postgres_database  # noqa: F401
@@ -135,3 +137,38 @@ async def test_a_failed_write_is_kept_retried_and_not_counted_twice(
         cube = await _cube(db, "calls", "day")
     assert count == len(calls)
     assert sum(c.offered for c in cube.values()) == sum(1 for r in calls if r.direction == "inbound")
+
+
+async def test_batches_of_any_size_add_to_the_cubes_with_the_same_statements(
+    db_engine: AsyncEngine,  # noqa: F811
+    db_sessions: async_sessionmaker[AsyncSession],  # noqa: F811
+) -> None:
+    """A cube's rows go in one single-row upsert executed per row: a multi-row VALUES list was a
+    new statement per number of rows, each one prepared again in every pooled connection (the
+    500-call soak's node walk saw the cube inserts grow with the batches)."""
+    seen: list[str] = []
+
+    def capture(conn: Connection, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO CUBE_"):
+            seen.append(statement)
+
+    calls = records(seed=4, inbound=66, outbound=8)
+
+    async def statements_of(batch: list[CallRecord]) -> set[str]:
+        writer = _writer(db_sessions, batch=1000)
+        for record in batch:
+            writer.submit(FinishedCall(record, CdrFacts()))
+        seen.clear()
+        assert await writer.flush() == len(batch)
+        return set(seen)
+
+    event.listen(db_engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        small = await statements_of(calls[:6] + calls[66:70])
+        large = await statements_of(calls[6:66] + calls[70:])
+    finally:
+        event.remove(db_engine.sync_engine, "before_cursor_execute", capture)
+    assert small and small == large
+    async with db_sessions() as db:
+        cube = await _cube(db, "calls", "day")
+    assert sum(c.offered for c in cube.values()) == 66
