@@ -39,7 +39,7 @@ from ivr.ticketing import save_abandoned_draft
 from orders.service import OrderService
 from prompts.language import Language
 from storage.customers import normalise_number
-from storage.db import retry_locked
+from storage.db import LOCKED_RETRY_S, retry_locked
 from storage.ivr_records import IvrOutcome, IvrSession
 from storage.prefectures import is_prefecture_code
 
@@ -48,7 +48,7 @@ log = structlog.get_logger(__name__)
 Handler = Callable[[AgiSession], Awaitable[None]]
 Clock = Callable[[], datetime]
 
-SAVE_TIMEOUT_S = 10.0  # for the call's record to be opened, or saved, however often SQLite is locked
+SAVE_TIMEOUT_S = LOCKED_RETRY_S  # for the call's record to be opened, or saved, while SQLite is locked
 
 
 def _utc_now() -> datetime:

@@ -12,8 +12,6 @@ from storage.ticket_lifecycle import Severity, TicketStatus
 from storage.ticket_numbers import ticket_number_for
 from storage.tickets import NewTicket, Ticket, open_ticket, time_limits
 
-STORE_RETRY_S = 10.0  # for a ticket to be written however often SQLite is locked (as the call record)
-
 
 class IncompleteTicket(ValueError):
     """The menu reached a ticket node without saying what kind of ticket it is."""
@@ -53,7 +51,7 @@ async def open_ivr_ticket(
                 return ticket
 
         # SQLite (no ids reserved): another writer may hold the lock past the busy timeout
-        ticket = await retry_locked(insert, within_s=STORE_RETRY_S)
+        ticket = await retry_locked(insert)
         if ticket.number is None:
             raise ValueError("open_ticket left the ticket without a number")
         opened = OpenedTicket(ticket.id, ticket.number, ticket.kind, ticket.category)

@@ -217,7 +217,12 @@ def database_locked(exc: BaseException) -> bool:
     return "is locked" in str(exc.orig)
 
 
-async def retry_locked(write: Callable[[], Awaitable[T]], *, within_s: float, pause_s: float = 0.05) -> T:
+LOCKED_RETRY_S = 10.0  # how long a call's write (its IVR record, its ticket) is tried while SQLite is locked
+
+
+async def retry_locked(
+    write: Callable[[], Awaitable[T]], *, within_s: float = LOCKED_RETRY_S, pause_s: float = 0.05
+) -> T:
     """``write()`` — one whole transaction, run again from its start — tried again while SQLite
     answers "database is locked", until ``within_s`` has passed; then its last error is raised.
 
