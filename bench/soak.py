@@ -387,6 +387,7 @@ def _result(
         "lost_calls": len(badly_ended) + held + calls.on_line,
         "calls_not_ended_once": len(badly_ended),
         "not_ended_once": {uid: watch.story.get(uid, []) for uid in badly_ended[:10]},
+        "slow_offers": watch.slow_offers,
         "calls_held_by_acd_after_drain": held,
         "callers_still_on_line": calls.on_line,
         "stuck_agents": len(stuck),

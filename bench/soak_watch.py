@@ -24,9 +24,11 @@ from acd.events import (
     StepAdvanced,
 )
 
-__all__ = ["ENDS_KEPT_S", "Watch"]
+__all__ = ["ENDS_KEPT_S", "SLOW_OFFER_S", "Watch"]
 
 ENDS_KEPT_S = 600.0  # an ended entry is remembered this long (to see it end twice)
+SLOW_OFFER_S = 1.0  # an offer this long after its call could first have been matched is described
+SLOW_OFFERS_KEPT = 50  # the last ones described, for the report
 
 
 @dataclass
@@ -43,6 +45,8 @@ class Watch:
     ended_twice: list[str] = field(default_factory=list)
     queued: int = 0  # entries queued, each counted once
     offers: int = 0
+    slow_offers: list[dict[str, object]] = field(default_factory=list)  # the last SLOW_OFFERS_KEPT
+    started: float = field(default_factory=lambda: time.perf_counter())
 
     @property
     def not_ended_once(self) -> list[str]:
@@ -63,10 +67,12 @@ class Watch:
                 self.available_at[event.agent.id] = now
             case CallOffered():
                 self.offers += 1
-                since = max(
-                    self.queued_at.get(event.entry.entry_id, now), self.available_at.get(event.agent_id, 0.0)
-                )
+                queued = self.queued_at.get(event.entry.entry_id, now)
+                available = self.available_at.get(event.agent_id, 0.0)
+                since = max(queued, available)
                 self.routing.append(now - since)
+                if now - since >= SLOW_OFFER_S:
+                    self._describe_slow(event, now, queued, available)
             case CallbackRequested():  # the caller left a callback request: their call ends here,
                 # the request is a new entry of the ACD (ended by its own CallEnded)
                 self.story.setdefault(event.request.uniqueid, []).append("CallbackRequested")
@@ -75,6 +81,23 @@ class Watch:
             case CallEnded() | CallAbandoned() | CallRemoved():
                 self.queued_at.pop(event.entry.entry_id, None)
                 self._end(event.entry.entry_id, now)
+
+    def _describe_slow(self, event: CallOffered, now: float, queued: float, available: float) -> None:
+        """What the report says of an offer that came long after its call could have been matched:
+        when, which call and agent, how long each had been waiting, the call's events so far."""
+        entry = event.entry
+        self.slow_offers.append(
+            {
+                "t_s": round(now - self.started, 1),
+                "entry": entry.entry_id,
+                "kind": type(entry).__name__,
+                "agent": event.agent_id,
+                "call_waiting_s": round(now - queued, 2),
+                "agent_available_s": round(now - available, 2) if available else None,
+                "story": self.story.get(entry.entry_id, [])[-8:],
+            }
+        )
+        del self.slow_offers[:-SLOW_OFFERS_KEPT]
 
     def _queue(self, entry_id: str) -> None:
         if entry_id not in self.open:

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from acd.events import CallAbandoned, CallEnded, CallQueued, CallRemoved
-from acd.model import Segment, SkillRequirement, WaitingCall
+from acd.agent_state import AgentState, AgentStatus
+from acd.events import AgentStateChanged, CallAbandoned, CallEnded, CallOffered, CallQueued, CallRemoved
+from acd.model import Agent, AgentLevel, Segment, Skill, SkillRequirement, WaitingCall
 from bench.soak import Soak, memory_slope, run
 from bench.soak_errors import IVR_RECORD_LOST, ErrorsLogged
 from bench.soak_memory import NodeHeld
@@ -171,3 +172,38 @@ def test_the_soak_counts_the_errors_logged_by_event() -> None:
         assert errors(None, method, {"event": event}) == {"event": event}
     assert errors.events == {"ivr.record_not_opened": 2, "ivr.failed": 1}
     assert "ivr.record_not_opened" in IVR_RECORD_LOST and "ivr.record_not_saved" in IVR_RECORD_LOST
+
+
+def test_the_soaks_watch_describes_an_offer_made_long_after_it_could_have_been(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr("bench.soak_watch.time.perf_counter", lambda: clock[0])
+    watch = Watch()
+    agent = Agent("agent-1001", "1001", "chengdu", AgentLevel.JUNIOR, (Skill("billing"),))
+    available = AgentStatus(AgentState.AVAILABLE, 0.0)
+
+    def call(uid: str) -> WaitingCall:
+        return WaitingCall(uid, SkillRequirement("billing"), Segment.NORMAL, "chengdu", enqueued_at=0.0)
+
+    watch.on_event(CallQueued(0.0, call("quick"), 0.0))
+    clock[0] += 0.2
+    watch.on_event(AgentStateChanged(0.0, agent, AgentState.WRAP_UP, available))
+    watch.on_event(CallOffered(0.0, call("quick"), agent.id))  # at once: not described
+    watch.on_event(CallQueued(0.0, call("slow"), 0.0))
+    clock[0] += 1.0
+    watch.on_event(AgentStateChanged(0.0, agent, AgentState.WRAP_UP, available))
+    clock[0] += 2.5
+    watch.on_event(CallOffered(0.0, call("slow"), agent.id))  # 2.5 s after both could meet
+    assert watch.routing == pytest.approx([0.0, 2.5])
+    assert watch.slow_offers == [
+        {
+            "t_s": 3.7,
+            "entry": "slow",
+            "kind": "WaitingCall",
+            "agent": "agent-1001",
+            "call_waiting_s": 3.5,
+            "agent_available_s": 2.5,
+            "story": ["CallQueued", "CallOffered"],
+        }
+    ]
