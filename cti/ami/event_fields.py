@@ -17,7 +17,6 @@ no list built per event.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from operator import itemgetter
 from typing import Any, overload
 
 from cti.ami.events import SnapshotValues
@@ -30,25 +29,26 @@ MAX_LAYOUTS = 2048
 # many times, so an odd or made-up layout costs no compiling
 WRITE_OUT_AFTER = 64
 
-_name_of = itemgetter(0)
 Headers = tuple[tuple[str, str], ...]
-BlockReader = Callable[[Headers], SnapshotValues]
+BlockReader = Callable[[Headers], SnapshotValues | None]
 _UNREAD: Any = object()  # a block a layout has not looked for yet
 
 
 class _Layout:
     """Where each lower-case name of one sequence of header names is first found."""
 
-    __slots__ = ("blocks", "index", "names")
+    __slots__ = ("blocks", "index", "name_list", "names")
 
     def __init__(self, names: tuple[str, ...]) -> None:
         self.names = names
+        self.name_list = list(names)  # what an event's names are compared with (a list is built faster)
         index: dict[str, int] = {}
         for position, name in enumerate(names):
             index.setdefault(name.lower(), position)
         self.index = index
         # prefix -> the reader of that channel block's values (by position, in SnapshotValues
-        # order), or None when one of its names is missing (read name by name then)
+        # order; None for a block that is not a channel's), or None when one of its names is
+        # missing (read name by name then)
         self.blocks: dict[str, BlockReader | None] = {}
 
     def block_reader(self, prefix: str) -> BlockReader | None:
@@ -64,12 +64,12 @@ def _counting_reader(blocks: dict[str, BlockReader | None], prefix: str, positio
     out for those positions in its place in ``blocks``."""
     left = WRITE_OUT_AFTER
 
-    def read(h: Headers) -> SnapshotValues:
+    def read(h: Headers) -> SnapshotValues | None:
         nonlocal left
         left -= 1
         if left <= 0:
             blocks[prefix] = _block_reader(positions)
-        return tuple.__new__(SnapshotValues, [h[p][1] for p in positions])
+        return _channel_block(tuple.__new__(SnapshotValues, [h[p][1] for p in positions]))
 
     return read
 
@@ -79,10 +79,26 @@ def _compiled(source: str, name: str, scope: dict[str, Any]) -> Any:
     return scope[name]
 
 
+def _channel_block(values: SnapshotValues) -> SnapshotValues | None:
+    """``values``, or None when they are not a channel's (a global VarSet's ``Channel: none``);
+    see :func:`~cti.ami.events.snapshot_values`."""
+    uniqueid = values.uniqueid
+    if not uniqueid or not values.channel or values.channelstate is None or uniqueid == "none":
+        return None
+    return values
+
+
 def _block_reader(positions: list[int]) -> BlockReader:
-    """``SnapshotValues(*(headers[p][1] for p in positions))``, written out for one block's positions."""
-    values = ", ".join(f"h[{p}][1]" for p in positions)
-    source = f"def read(h):\n    return _new(_Values, ({values},))\n"
+    """``_channel_block(SnapshotValues(*(headers[p][1] for p in positions)))``, written out for
+    one block's positions (every name found, so no value is None)."""
+    uniqueid, channel, *others = (f"h[{p}][1]" for p in positions)  # in SnapshotValues order
+    source = (
+        "def read(h):\n"
+        f"    uniqueid, channel = {uniqueid}, {channel}\n"
+        "    if not uniqueid or not channel or uniqueid == 'none':\n"
+        "        return None\n"
+        f"    return _new(_Values, (uniqueid, channel, {', '.join(others)}))\n"
+    )
     read: BlockReader = _compiled(source, "read", {"_new": tuple.__new__, "_Values": SnapshotValues})
     return read
 
@@ -121,10 +137,10 @@ class EventFields(Mapping[str, str]):
 
     def __init__(self, message: AmiMessage) -> None:
         headers = message.headers
-        names = tuple(map(_name_of, headers))
+        names = [name for name, _ in headers]
         layout = _LAST_BY_NAME.get(headers[0][1]) if headers else None
-        if layout is None or layout.names != names:
-            layout = _layout_of(headers, names)
+        if layout is None or layout.name_list != names:
+            layout = _layout_of(headers, tuple(names))
         self._headers = headers
         self._layout = layout
         self._index = layout.index
@@ -153,14 +169,11 @@ class EventFields(Mapping[str, str]):
 
     def block(self, prefix: str = "") -> SnapshotValues | None:
         """:func:`~cti.ami.events.snapshot_values` of this event for ``prefix`` (lower case)."""
-        read = self._layout.blocks.get(prefix, _UNREAD)
+        read: BlockReader | None = self._layout.blocks.get(prefix, _UNREAD)
         if read is _UNREAD:
             read = self._layout.block_reader(prefix)
         if read is None:
-            values = tuple.__new__(SnapshotValues, [self.get(prefix + n) for n in SnapshotValues._fields])
-        else:
-            values = read(self._headers)
-        uniqueid = values.uniqueid
-        if not uniqueid or not values.channel or values.channelstate is None or uniqueid == "none":
-            return None
-        return values
+            return _channel_block(
+                tuple.__new__(SnapshotValues, [self.get(prefix + n) for n in SnapshotValues._fields])
+            )
+        return read(self._headers)
