@@ -398,6 +398,9 @@ def _result(
         "rss_mb_after_drain": rss_after_drain,
         "warmup_s": warmup_s,
         "rss_slope_mb_per_10min": slope,
+        # bounded caches (statements prepared per pooled connection) fill over the first half
+        # hour and then stop, a leak keeps its slope: the second half's slope tells them apart
+        "rss_slope_second_half_mb_per_10min": memory_slope(during, soak.minutes * 30),
         "sqlite_slope_mb_per_10min": memory_slope(during, warmup_s, "sqlite_mb"),
         "python_blocks_slope_k_per_10min": memory_slope(during, warmup_s, "python_blocks_k"),
         "memory_flat": slope is not None and slope <= soak.flat_mb_per_10min,

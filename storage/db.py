@@ -119,7 +119,12 @@ def create_engine_from_settings(settings: StorageSettings) -> AsyncEngine:
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
     else:
-        kwargs.update(pool_pre_ping=True, pool_size=settings.pool_size, max_overflow=settings.max_overflow)
+        kwargs.update(
+            pool_pre_ping=True,
+            pool_size=settings.pool_size,
+            max_overflow=settings.max_overflow,
+            pool_use_lifo=settings.pool_use_lifo,
+        )
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", SqlitePragmas(settings))

@@ -18,6 +18,11 @@ class StorageSettings(BaseModel):
     # max_connections (100 by default).
     pool_size: int = Field(default=20, ge=1)
     max_overflow: int = Field(default=20, ge=0)
+    # Hand out the connection returned last (LIFO) instead of the one idle longest: a node's load
+    # then runs on as few connections as it needs, and only those fill their prepared-statement
+    # caches (asyncpg's and SQLAlchemy's, up to 100 statements each), where FIFO spread every
+    # statement over all pool_size + max_overflow connections (issue 16's soak).
+    pool_use_lifo: bool = True
     # SQLite only. The journal: "wal" (write-ahead log, with synchronous=NORMAL) lets readers
     # and the one writer proceed together and makes a commit an append to the log, where the
     # rollback journal ("delete", SQLite's default) makes a commit wait until no reader is left and

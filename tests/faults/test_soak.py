@@ -45,6 +45,7 @@ async def test_two_minutes_of_traffic_lose_no_call_and_report_over_time(tmp_path
     # memory does not run away in two minutes (the 30-minute run is the real check)
     assert result["rss_growth_mb"] < 100
     assert result["rss_slope_mb_per_10min"] is not None and result["warmup_s"] == 30.0
+    assert result["rss_slope_second_half_mb_per_10min"] is not None
     assert result["rss_mb_after_drain"] > 0
 
 

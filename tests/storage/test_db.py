@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from storage.db import StorageError, async_url, create_engine_from_settings
 from storage.ivr_records import IvrSession
 from storage.settings import StorageSettings
+from tests.support.databases import postgres_database  # noqa: F401
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -33,6 +34,28 @@ async def test_a_postgresql_pool_has_the_configured_size() -> None:
     try:
         assert engine.sync_engine.pool.size() == 7  # type: ignore[attr-defined]
         assert engine.sync_engine.pool._max_overflow == 3  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("lifo", [True, False])
+async def test_a_postgresql_pool_hands_out_the_connection_returned_last(
+    postgres_database: str,  # noqa: F811
+    lifo: bool,
+) -> None:
+    """LIFO (the default): a node's load runs on as few connections as it needs, so only those
+    fill their prepared-statement caches; FIFO spread every statement over the whole pool."""
+    assert StorageSettings().pool_use_lifo
+    engine = create_engine_from_settings(StorageSettings(url=postgres_database, pool_use_lifo=lifo))
+    try:
+        async with engine.connect() as first, engine.connect() as second:
+            first_raw = (await first.get_raw_connection()).driver_connection
+            second_raw = (await second.get_raw_connection()).driver_connection
+        # both back in the pool, the first returned last (the inner context closes first)
+        async with engine.connect() as next_one:
+            raw = (await next_one.get_raw_connection()).driver_connection
+        assert raw is (first_raw if lifo else second_raw)
     finally:
         await engine.dispose()
 
