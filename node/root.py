@@ -41,7 +41,7 @@ from ivr.handler import build_ivr_handler
 from ivr.menu_loader import load_menu
 from ivr.row_writer import IvrRowWriter, running_row_writer
 from node.agi_trust import ChannelVouch
-from node.heap import malloc_trim, trim_heap_forever
+from node.heap import limit_malloc_arenas, malloc_trim, trim_heap_forever
 from node.recording_store import recording_store
 from node.settings import Settings
 from node.web import ApiDeps, build_app, node_health
@@ -134,6 +134,8 @@ async def running_node(
 ) -> AsyncIterator[Node]:
     """Run a node until the block ends (see the module docstring)."""
     registry = registry if registry is not None else CollectorRegistry()
+    if settings.heap.malloc_arenas:  # before the node's threads make arenas of their own
+        limit_malloc_arenas(settings.heap.malloc_arenas)
     async with contextlib.AsyncExitStack() as stack:
         engine = create_engine_from_settings(settings.storage)
         stack.push_async_callback(engine.dispose)

@@ -7,6 +7,8 @@ import asyncio
 import gc
 import itertools
 import platform
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -104,3 +106,68 @@ async def test_a_running_node_trims_its_heap(tmp_path: Path) -> None:
     async with running_node(off, parts=parts, registry=registry):
         await asyncio.sleep(0.3)
     assert registry.get_sample_value(TRIMMED) is None
+
+
+ARENAS_PROBE = """
+import ctypes, ctypes.util, os, sys, tempfile, threading
+from node.heap import limit_malloc_arenas
+if sys.argv[1] != "0":
+    assert limit_malloc_arenas(int(sys.argv[1]))
+all_in = threading.Barrier(8)
+def allocate():  # all eight alive at once: an ended thread's arena is handed to the next
+    kept = [bytearray(4096) for _ in range(200)]
+    all_in.wait()
+    del kept
+threads = [threading.Thread(target=allocate) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.fopen.restype = ctypes.c_void_p
+libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+libc.fclose.argtypes = [ctypes.c_void_p]
+path = os.path.join(tempfile.mkdtemp(), "info.xml")
+f = libc.fopen(path.encode(), b"w")
+libc.malloc_info(0, f)
+libc.fclose(f)
+print(open(path).read().count("<heap nr="))
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc arenas are glibc's")
+@pytest.mark.parametrize(("limit", "most"), [(0, None), (2, 2)])
+def test_the_node_keeps_glibc_to_two_malloc_arenas(limit: int, most: int | None) -> None:
+    """Eight threads that allocate get an arena each from glibc (up to eight per core); limited,
+    they share two: the soak's RSS stopped climbing with it (node/heap.py)."""
+    assert HeapSettings().malloc_arenas == 2
+    done = subprocess.run(
+        [sys.executable, "-c", ARENAS_PROBE, str(limit)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    arenas = int(done.stdout.strip())
+    if most is None:
+        assert arenas >= 5  # the main arena and most of the threads' own
+    else:
+        assert arenas <= most
+
+
+async def test_a_starting_node_limits_the_malloc_arenas(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    limits: list[int] = []
+    monkeypatch.setattr("node.root.limit_malloc_arenas", limits.append)
+    settings = Settings(
+        storage=StorageSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'n.sqlite3'}"),
+        ami=AmiSettings(port=free_port()),
+        agi=AgiSettings(port=0),
+    )
+    parts = Parts(ivr=False, acd=False, api=False, recordings=False, retention=False, reports=False)
+    async with running_node(settings, parts=parts):
+        pass
+    off = Settings(**{**settings.model_dump(), "heap": HeapSettings(malloc_arenas=0)})
+    async with running_node(off, parts=parts):
+        pass
+    assert limits == [2]  # and glibc's own limit when set to 0
