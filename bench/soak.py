@@ -290,6 +290,7 @@ async def _run(soak: Soak, workdir: Path) -> dict[str, Any]:
             for profile in scenario.phones:
                 sim.add_phone(profile)
             started = time.perf_counter()
+            watch.started = started  # its slow offers' times on the samples' clock
             think = _ThinkTime(registry)
             lag = asyncio.create_task(_probe_lag(watch), name="soak lag probe")
             traffic = asyncio.create_task(_traffic(soak, sim, scenario), name="soak traffic")

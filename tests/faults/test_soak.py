@@ -140,6 +140,10 @@ def test_traced_growth_names_the_line_that_kept_memory() -> None:
     assert not traced.report()  # one report: tracing stopped
 
 
+def _call(uid: str) -> WaitingCall:
+    return WaitingCall(uid, SkillRequirement("billing"), Segment.NORMAL, "chengdu", enqueued_at=0.0)
+
+
 def test_the_soaks_watch_finds_calls_not_ended_once_and_forgets_those_that_were(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -147,17 +151,14 @@ def test_the_soaks_watch_finds_calls_not_ended_once_and_forgets_those_that_were(
     monkeypatch.setattr("bench.soak_watch.time.perf_counter", lambda: clock[0])
     watch = Watch()
 
-    def call(uid: str) -> WaitingCall:
-        return WaitingCall(uid, SkillRequirement("billing"), Segment.NORMAL, "chengdu", enqueued_at=0.0)
-
     for i in range(1000):  # the calls of a long run, each queued and ended once
-        watch.on_event(CallQueued(0.0, call(f"ok{i}"), 0.0))
-        watch.on_event(CallEnded(0.0, call(f"ok{i}"), "a1", 60.0))
+        watch.on_event(CallQueued(0.0, _call(f"ok{i}"), 0.0))
+        watch.on_event(CallEnded(0.0, _call(f"ok{i}"), "a1", 60.0))
         clock[0] += 1.0
-    watch.on_event(CallQueued(0.0, call("twice"), 0.0))
-    watch.on_event(CallAbandoned(0.0, call("twice"), 5.0, False))
-    watch.on_event(CallRemoved(0.0, call("twice")))
-    watch.on_event(CallQueued(0.0, call("never"), 0.0))
+    watch.on_event(CallQueued(0.0, _call("twice"), 0.0))
+    watch.on_event(CallAbandoned(0.0, _call("twice"), 5.0, False))
+    watch.on_event(CallRemoved(0.0, _call("twice")))
+    watch.on_event(CallQueued(0.0, _call("never"), 0.0))
     assert watch.queued == 1002
     assert watch.not_ended_once == ["never", "twice"]
     assert watch.story["twice"] == ["CallRemoved"]
@@ -184,18 +185,15 @@ def test_the_soaks_watch_describes_an_offer_made_long_after_it_could_have_been(
     agent = Agent("agent-1001", "1001", "chengdu", AgentLevel.JUNIOR, (Skill("billing"),))
     available = AgentStatus(AgentState.AVAILABLE, 0.0)
 
-    def call(uid: str) -> WaitingCall:
-        return WaitingCall(uid, SkillRequirement("billing"), Segment.NORMAL, "chengdu", enqueued_at=0.0)
-
-    watch.on_event(CallQueued(0.0, call("quick"), 0.0))
+    watch.on_event(CallQueued(0.0, _call("quick"), 0.0))
     clock[0] += 0.2
     watch.on_event(AgentStateChanged(0.0, agent, AgentState.WRAP_UP, available))
-    watch.on_event(CallOffered(0.0, call("quick"), agent.id))  # at once: not described
-    watch.on_event(CallQueued(0.0, call("slow"), 0.0))
+    watch.on_event(CallOffered(0.0, _call("quick"), agent.id))  # at once: not described
+    watch.on_event(CallQueued(0.0, _call("slow"), 0.0))
     clock[0] += 1.0
     watch.on_event(AgentStateChanged(0.0, agent, AgentState.WRAP_UP, available))
     clock[0] += 2.5
-    watch.on_event(CallOffered(0.0, call("slow"), agent.id))  # 2.5 s after both could meet
+    watch.on_event(CallOffered(0.0, _call("slow"), agent.id))  # 2.5 s after both could meet
     assert watch.routing == pytest.approx([0.0, 2.5])
     assert watch.slow_offers == [
         {
