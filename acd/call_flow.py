@@ -99,6 +99,33 @@ class CallFlow:
         )
         if offer is not None:
             await self._deliver(offer)
+        else:
+            await self._route_held_back(agent_id)
+
+    async def _route_held_back(self, agent_id: str) -> None:
+        """``keep_free``: the agent just come free found nothing it may take, but it makes its
+        level's free agents one more than are kept free, so each of the others may now take a
+        call below its level that it was held back from until now (without this, they would wait
+        for the next routing event to reach them: seconds, in the soak).  Only at that crossing:
+        above it, the others were free to take such calls all along."""
+        policy = self._routing.choice
+        if not policy.keep_free:
+            return
+        agent = await self._store.agent(agent_id)
+        if agent is None or not (kept := policy.free_needed(agent.level)):
+            return
+        free = await self._store.free_agents(agent.level)
+        if len(free) != kept + 1 or agent_id not in free:
+            return
+        for other in free:
+            if other == agent_id:
+                continue
+            offer = await self._store.reserve_for_agent(
+                other, self._clock.now(), self._timings.ring_timeout_s, policy
+            )
+            if offer is not None:  # the level is back to the agents kept free
+                await self._deliver(offer)
+                return
 
     async def advance_overflow(self, entry_id: str) -> bool:
         """Move a waiting call to the overflow step now in force, if its step time has come, and

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from acd.agent_state import AgentStatus
-from acd.model import Agent, WaitingEntry
+from acd.model import Agent, AgentLevel, WaitingEntry
 from acd.overflow import StepState
 from acd.routing import ChoicePolicy
 from acd.stats import Tally, TallyStep
@@ -150,6 +150,10 @@ class AcdStore(Protocol):
     async def status(self, agent_id: str) -> AgentStatus | None: ...
 
     async def statuses(self) -> dict[str, AgentStatus]: ...
+
+    async def free_agents(self, level: AgentLevel) -> list[str]:
+        """The available agents of ``level``, longest idle first."""
+        ...
 
     # -- calls ----------------------------------------------------------------------------
     async def call(self, entry_id: str) -> QueuedCall | None: ...

@@ -95,6 +95,9 @@ class MemoryStore:
     async def statuses(self) -> dict[str, AgentStatus]:
         return {agent_id: row.status for agent_id, row in self._agents.items()}
 
+    async def free_agents(self, level: AgentLevel) -> list[str]:
+        return [agent_id for agent_id, _ in self._index.get(free_key(level)) or ()]
+
     # -- calls ----------------------------------------------------------------------------
     async def call(self, entry_id: str) -> QueuedCall | None:
         row = self._calls.get(entry_id)

@@ -53,7 +53,7 @@ from acd.codec import (
     status_from_fields,
 )
 from acd.errors import AgentNotLoggedOut, StoreUnavailable
-from acd.indexes import agent_keys, agent_queue_keys, call_candidate_keys, call_key, skill_queue_key
+from acd.indexes import agent_keys, agent_queue_keys, call_candidate_keys, call_key, free_key, skill_queue_key
 from acd.model import Agent, AgentLevel
 from acd.priority import HEAD_EPSILON_S
 from acd.redis_link import connect_redis, once_only
@@ -158,6 +158,11 @@ class RedisStore:
         ids = await self._members("agents")
         rows = await self._hashes("agent", ids)
         return {agent_id: status_from_fields(f) for agent_id, f in zip(ids, rows, strict=True) if f}
+
+    async def free_agents(self, level: AgentLevel) -> list[str]:
+        async with self._errors("free agents"):
+            found = await self._r.zrange(self._ix(free_key(level)), 0, -1)
+        return [str(agent_id) for agent_id in found]
 
     # -- calls ----------------------------------------------------------------------------
     async def call(self, entry_id: str) -> QueuedCall | None:

@@ -105,6 +105,26 @@ async def test_keep_free_holds_the_last_senior_back(
     assert telephony.offers() == [("u2", "s1")]
 
 
+async def test_a_held_back_senior_takes_the_call_once_another_senior_is_free(
+    make_service: ServiceFactory, telephony: FakeTelephony
+) -> None:
+    """keep_free senior 1: s1, the only free senior, is held back from a junior call.  s2 comes
+    free but cannot take it (another skill), so its own routing finds nothing; now one senior
+    stays free either way, and s1 is offered the call at once, not at the next routing event."""
+    rules = parse_routing(
+        {"agent_choice": {"keep_free": {"senior": 1}}, "rules": [{"name": "all", "steps": [{}]}]}
+    )
+    service = await make_service(routing_config=rules)
+    await staff(service, agent("s1", "senior"))
+    await service.enqueue("u1", BILLING, "normal", "chengdu")
+    assert telephony.offers() == []
+    await staff(service, agent("s2", "senior", ["complaint"]))
+    assert telephony.offers() == [("u1", "s1")]
+    await staff(service, agent("s3", "senior", ["complaint"]))
+    await service.enqueue("u2", BILLING, "normal", "chengdu")
+    assert telephony.offers() == [("u1", "s1")]  # s2 and s3 lack the skill: nobody else to ask
+
+
 async def test_language_and_own_prefecture(
     service: AcdService, clock: ManualClock, telephony: FakeTelephony
 ) -> None:

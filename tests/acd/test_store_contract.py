@@ -194,6 +194,19 @@ async def test_a_profile_change_reindexes_an_available_agent(store: AcdStore) ->
     assert offer is not None and offer.agent.id == "a1"
 
 
+async def test_free_agents_of_a_level_longest_idle_first(store: AcdStore) -> None:
+    for agent_id, level in (("s1", "senior"), ("s2", "senior"), ("j1", "junior"), ("s3", "senior")):
+        await store.put_agent(agent(agent_id, level), NOW)
+    await login(store, "s2", NOW + 1)
+    await login(store, "s1", NOW + 2)
+    await login(store, "j1", NOW + 3)
+    assert await store.free_agents(AgentLevel.SENIOR) == ["s2", "s1"]  # s3 is logged out
+    await set_state(store, "s2", AgentEvent.PAUSE, NOW + 4, reason="meeting")
+    assert await store.free_agents(AgentLevel.SENIOR) == ["s1"]
+    assert await store.free_agents(AgentLevel.JUNIOR) == ["j1"]
+    assert await store.free_agents(AgentLevel.MANAGER) == []
+
+
 async def test_a_retired_agent_is_removed_once_logged_out(store: AcdStore) -> None:
     await store.put_agent(agent("a1", skills=["billing"]), NOW)
     await store.put_agent(agent("a2", skills=["billing"]), NOW)
