@@ -292,6 +292,7 @@ async def _run(
     from ivr.menu_loader import load_menu
     from ivr.row_writer import running_row_writer
     from ivr.settings import IvrSettings
+    from node.heap import settle_heap
     from node.root import DEFAULT_MENU
     from storage.db import create_engine_from_settings, create_schema, drop_schema, session_factory
     from storage.settings import StorageSettings
@@ -316,6 +317,7 @@ async def _run(
                 drain_timeout_s=2,
             )
             levels: list[dict[str, Any]] = []
+            settle_heap()  # as hotline serve does once its node has started
 
             async def passes(n: int) -> bool:
                 peak = 0
