@@ -6,9 +6,10 @@ on a database seeded with the demo data (a temporary SQLite file, or ``database_
 process plays Asterisk: ``sessions`` lines, each placing calls one after another through the
 simulator's FastAGI client (:func:`sim.agi.client.run_fastagi`) on in-memory channels.  A call
 follows one of :data:`SCRIPTS` (agent, knowledge, bill query with PIN, VIP complaint, suggestion,
-fault report), its prompts lasting ``prompt_s``, SAY NUMBER/DIGITS ``say_s``, and the caller
-keying in ``think_s`` after each digit wait starts -- a few commands a second per call, several
-times busier than a real caller.
+fault report) at a :class:`~bench.ivr_pace.Pace`: by default the stress pace, its prompts lasting
+``prompt_s``, SAY NUMBER/DIGITS ``say_s``, and the caller keying in ``think_s`` after each digit
+wait starts -- a few commands a second per call, several times busier than a real caller; or, with
+``prompts_dir``, every sound as long as the shipped prompts' rendered audio.
 
 Command latency is measured where a caller would notice it, on the Asterisk side: from the
 moment it answered one AGI command (or connected, for a call's first) to the moment the next
@@ -54,21 +55,13 @@ import structlog
 from prometheus_client import CollectorRegistry
 
 from bench.agi import BenchChannel
+from bench.ivr_pace import STRESS_PACE, Pace, SoundLengths
 from cti.agi.protocol import parse_command_line
 from sim.agi.port import ChannelHungUp, PlaybackOutcome
 
 __all__ = ["SCRIPTS", "Pace", "run"]
 
 LIMIT_MS = 50.0
-
-
-@dataclass(frozen=True, slots=True)
-class Pace:
-    """Seconds a prompt plays, a SAY NUMBER/DIGITS lasts, and a caller takes to key in."""
-
-    prompt_s: float = 0.4
-    say_s: float = 0.2
-    think_s: float = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +96,15 @@ class ScriptedLine(BenchChannel):
     caller keys in from a script, timing the gaps between AGI commands; media takes the time
     ``pace`` says."""
 
-    def __init__(self, n: int, script: Script, pace: Pace, rng: random.Random, window: Window) -> None:
+    def __init__(
+        self,
+        n: int,
+        script: Script,
+        pace: Pace,
+        rng: random.Random,
+        window: Window,
+        sounds: SoundLengths | None = None,
+    ) -> None:
         super().__init__(n)
         self.name = f"Local/10000@from-pstn-{n:08x};2"
         self.callerid_num = script.number or f"139{rng.randrange(10**8):08d}"
@@ -111,6 +112,7 @@ class ScriptedLine(BenchChannel):
         self.context, self.exten, self.priority = "hotline", "s", 4
         self.keys = deque(script.keys)
         self.pace = pace
+        self.sounds = sounds or SoundLengths(pace)
         self.window = window
         self._answered_at = time.perf_counter()  # the first command's gap starts at the connection
 
@@ -137,9 +139,15 @@ class ScriptedLine(BenchChannel):
         if self.hungup:
             raise ChannelHungUp(self.name)
 
+    def set_variable(self, name: str, value: str) -> None:
+        super().set_variable(name, value)
+        if name == "CHANNEL(language)":
+            self.language = value
+
     async def play(self, filename: str, escape_digits: str) -> PlaybackOutcome:
-        await self._media(self.pace.prompt_s)
-        return PlaybackOutcome(found=True, digit=None, endpos=round(self.pace.prompt_s * 8000))
+        seconds = self.sounds.file(filename, self.language)
+        await self._media(seconds)
+        return PlaybackOutcome(found=True, digit=None, endpos=round(seconds * 8000))
 
     async def wait_for_digit(self, timeout_ms: int) -> str | None:
         if not self.keys:
@@ -149,11 +157,11 @@ class ScriptedLine(BenchChannel):
         return self.keys.popleft()
 
     async def say_digits(self, digits: str, escape_digits: str) -> str | None:
-        await self._media(self.pace.say_s)
+        await self._media(self.sounds.digits(digits, self.language))
         return None
 
     async def say_number(self, number: int, escape_digits: str, gender: str | None) -> str | None:
-        await self._media(self.pace.say_s)
+        await self._media(self.sounds.number(number, self.language))
         return None
 
 
@@ -188,13 +196,14 @@ async def _drive_lines(load: Load) -> dict[str, Any]:
     begin = time.perf_counter() + load.ramp_s
     window = Window(begin, begin + load.duration_s, [])
     counts = {"calls": 0, "failed_calls": 0}
+    sounds = SoundLengths(load.pace)  # each rendered sound's length read once for all calls
     ids = iter(range(1, 10**9))
     live: set[ScriptedLine] = set()
 
     async def line(i: int) -> None:
         await asyncio.sleep(load.ramp_s * i / load.sessions)  # spread the first calls over the ramp-up
         while time.perf_counter() < window.end:
-            channel = ScriptedLine(next(ids), rng.choice(SCRIPTS), load.pace, rng, window)
+            channel = ScriptedLine(next(ids), rng.choice(SCRIPTS), load.pace, rng, window, sounds)
             live.add(channel)
             status = await run_fastagi(channel, url, [])
             live.discard(channel)
@@ -264,11 +273,15 @@ async def run(
     *,
     start: int = 50,
     database_url: str | None = None,
-    pace: Pace = Pace(),
+    pace: Pace = STRESS_PACE,
     bisections: int = 2,
+    ramp_s: float | None = None,
     progress: IO[str] | None = None,
 ) -> dict[str, Any]:
-    """Find how many concurrent IVR calls (at most ``sessions``) keep p99 under 50 ms."""
+    """Find how many concurrent IVR calls (at most ``sessions``) keep p99 under 50 ms; each
+    level's first calls start over ``ramp_s`` (default: a quarter of ``duration_s``, at most 2 s;
+    at the pace of rendered prompts a call lasts a minute or more, so spread them over as long)."""
+    ramp = min(2.0, duration_s / 4) if ramp_s is None else ramp_s
     out = sys.stderr if progress is None else progress
     quiet = not structlog.is_configured()
     if quiet:  # a log line per call would measure the console, not the IVR
@@ -276,14 +289,21 @@ async def run(
     try:
         with tempfile.TemporaryDirectory(prefix="hotline-ivr-bench-") as tmp:
             url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
-            return await _run(url, sessions, duration_s, start, pace, bisections, out)
+            return await _run(url, sessions, duration_s, ramp, start, pace, bisections, out)
     finally:
         if quiet:
             structlog.reset_defaults()
 
 
 async def _run(
-    url: str, most: int, duration_s: float, start: int, pace: Pace, bisections: int, out: IO[str]
+    url: str,
+    most: int,
+    duration_s: float,
+    ramp_s: float,
+    start: int,
+    pace: Pace,
+    bisections: int,
+    out: IO[str],
 ) -> dict[str, Any]:
     from cti.agi.server import FastAgiServer
     from demo.data import seed_demo_data
@@ -330,9 +350,7 @@ async def _run(
 
                 watcher = asyncio.create_task(watch_rows())
                 try:
-                    level = await _level(
-                        Load(server.port, n, duration_s, min(2.0, duration_s / 4), pace, seed=n)
-                    )
+                    level = await _level(Load(server.port, n, duration_s, ramp_s, pace, seed=n))
                 finally:
                     watcher.cancel()
                 level["rows_waiting_max"] = peak  # IVR rows waiting to be written, the most at once
@@ -374,6 +392,7 @@ async def _run(
         "p99_ms": best["p99_ms"] if best else None,
         "limit_ms": LIMIT_MS,
         "duration_s": duration_s,
+        "ramp_s": ramp_s,
         "database": url.split(":", 1)[0],
         "pace": asdict(pace),
         "levels": sorted(levels, key=lambda lv: lv["sessions"]),

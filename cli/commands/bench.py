@@ -37,8 +37,14 @@ def _routing(args: argparse.Namespace) -> dict[str, Any]:
 
 def _ivr(args: argparse.Namespace) -> dict[str, Any]:
     from bench.ivr import run
+    from bench.ivr_pace import Pace
 
-    return asyncio.run(run(args.sessions, args.duration, start=args.start, database_url=args.url))
+    pace = Pace(think_s=args.think, prompts_dir=args.prompts)
+    return asyncio.run(
+        run(
+            args.sessions, args.duration, start=args.start, database_url=args.url, pace=pace, ramp_s=args.ramp
+        )
+    )
 
 
 def _websocket(args: argparse.Namespace) -> dict[str, Any]:
@@ -190,6 +196,16 @@ BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], object], Runne
             p.add_argument("--start", type=int, default=50, help="concurrent calls of the first level"),
             p.add_argument("--duration", type=float, default=10.0, help="seconds per level"),
             p.add_argument("--url", default=None, help="database (default: a temporary SQLite file)"),
+            p.add_argument(
+                "--prompts",
+                default=None,
+                help="rendered prompts (hotline prompts build --prompts-dir): each sound lasts as long"
+                " as its audio (default: the stress pace, 0.4 s a prompt)",
+            ),
+            p.add_argument("--think", type=float, default=0.4, help="seconds a caller takes to key in"),
+            p.add_argument(
+                "--ramp", type=float, default=None, help="seconds over which a level's calls start"
+            ),
         ),
         _ivr,
     ),
