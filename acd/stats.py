@@ -151,6 +151,14 @@ class _Group:
     handle: deque[float] = field(default_factory=deque)
 
 
+def _group_in(table: dict[str, _Group], name: str) -> _Group:
+    """``table``'s group ``name``, made when missing (``setdefault`` would build a group each time)."""
+    group = table.get(name)
+    if group is None:
+        group = table[name] = _Group()
+    return group
+
+
 class LiveStats:
     def __init__(
         self, threshold_s: float, wrapup_s: float, aht_samples: int = 50, *, tz: tzinfo | None = None
@@ -173,11 +181,24 @@ class LiveStats:
         return lambda: self._subscribers.remove(callback)
 
     def seed(self, agents: Iterable[Agent], statuses: Mapping[str, AgentStatus]) -> None:
-        """Start from the store's agent states (at service start)."""
+        """Start from the store's agent states (at service start, and for every shared snapshot:
+        the agents are counted per skills, prefecture and state first, then added to the groups
+        once per such combination, not once per agent)."""
+        alike: Counter[tuple[tuple[str, ...], str, AgentState]] = Counter()
         for agent in agents:
             status = statuses.get(agent.id)
-            if status is not None:
+            if status is None:
+                continue
+            if agent.id in self._agents:  # seen before: move it from its old groups
                 self._set_agent(agent, status.state)
+                continue
+            self._agents[agent.id] = (agent, status.state)
+            alike[(tuple(s.name for s in agent.skills), agent.prefecture, status.state)] += 1
+        for (skills, prefecture, state), n in alike.items():
+            for name in skills:
+                _group_in(self._skills, name).agents[state] += n
+            _group_in(self._prefectures, prefecture).agents[state] += n
+            self._total.agents[state] += n
 
     def seed_waiting(self, entries: Iterable[WaitingEntry]) -> None:
         for entry in entries:
@@ -266,14 +287,14 @@ class LiveStats:
 
     def _group(self, name: str) -> _Group:
         if name.startswith(SKILL):
-            return self._skills.setdefault(name[len(SKILL) :], _Group())
+            return _group_in(self._skills, name[len(SKILL) :])
         if name.startswith(PREFECTURE):
-            return self._prefectures.setdefault(name[len(PREFECTURE) :], _Group())
+            return _group_in(self._prefectures, name[len(PREFECTURE) :])
         return self._total
 
     def _groups(self, entry: WaitingEntry) -> tuple[_Group, _Group, _Group]:
-        skill = self._skills.setdefault(entry.requirement.skill, _Group())
-        prefecture = self._prefectures.setdefault(entry.prefecture, _Group())
+        skill = _group_in(self._skills, entry.requirement.skill)
+        prefecture = _group_in(self._prefectures, entry.prefecture)
         return skill, prefecture, self._total
 
     def _add_waiting(self, entry: WaitingEntry) -> None:
@@ -295,8 +316,8 @@ class LiveStats:
             g.agents[state] += 1
 
     def _agent_groups(self, agent: Agent) -> list[_Group]:
-        groups = [self._skills.setdefault(s.name, _Group()) for s in agent.skills]
-        groups.append(self._prefectures.setdefault(agent.prefecture, _Group()))
+        groups = [_group_in(self._skills, s.name) for s in agent.skills]
+        groups.append(_group_in(self._prefectures, agent.prefecture))
         groups.append(self._total)
         return groups
 

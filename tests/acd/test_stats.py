@@ -88,6 +88,28 @@ def test_agent_moves_between_states_are_counted_once() -> None:
         assert group.agents["reserved"] == 1 and group.agents["available"] == 0
 
 
+def test_seeding_counts_agents_as_their_state_changes_would() -> None:
+    """``seed`` adds agents alike (skills, prefecture, state) together: the same figures as one
+    state change per agent; an agent seeded again moves, and one without a status is left out."""
+    agents = [
+        agent(f"a{i}", skills=[["billing"], ["billing", "fault"], ["complaint"]][i % 3], prefecture=p)
+        for i, p in enumerate(["chengdu", "mianyang", "chengdu", "lanzhou", "chengdu", "mianyang", "x"])
+    ]
+    states = [AgentState.AVAILABLE, AgentState.PAUSED, AgentState.ON_CALL]
+    statuses = {a.id: status(states[i % 3]) for i, a in enumerate(agents) if a.id != "a6"}
+    seeded, changed = LiveStats(20.0, 0.0), LiveStats(20.0, 0.0)
+    seeded.seed(agents, statuses)
+    for a in agents:
+        if a.id in statuses:
+            changed.apply(AgentStateChanged(0.0, a, AgentState.LOGGED_OUT, statuses[a.id]))
+    assert seeded.snapshot(1.0) == changed.snapshot(1.0)
+    assert "x" not in seeded.snapshot(1.0).by_prefecture  # a6, without a status
+    seeded.seed(agents[:1], {"a0": status(AgentState.ON_CALL)})  # a0 again: moved, not added
+    changed.apply(AgentStateChanged(0.0, agents[0], AgentState.AVAILABLE, status(AgentState.ON_CALL)))
+    assert seeded.snapshot(1.0) == changed.snapshot(1.0)
+    assert seeded.snapshot(1.0).total.agents["on_call"] == 3
+
+
 def test_escalation_and_callback_keep_the_caller_counted_once() -> None:
     stats = LiveStats(20.0, 0.0)
     c = call("u1", "billing", "chengdu", 0.0)
