@@ -114,7 +114,7 @@ class CallFlow:
         agent = await self._store.agent(agent_id)
         if agent is None or not (kept := policy.free_needed(agent.level)):
             return
-        free = await self._store.free_agents(agent.level)
+        free = await self._store.free_agents(agent.level, kept + 2)  # enough to tell the crossing
         if len(free) != kept + 1 or agent_id not in free:
             return
         for other in free:

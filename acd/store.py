@@ -151,8 +151,8 @@ class AcdStore(Protocol):
 
     async def statuses(self) -> dict[str, AgentStatus]: ...
 
-    async def free_agents(self, level: AgentLevel) -> list[str]:
-        """The available agents of ``level``, longest idle first."""
+    async def free_agents(self, level: AgentLevel, most: int) -> list[str]:
+        """The available agents of ``level``, longest idle first, at most ``most`` of them."""
         ...
 
     # -- calls ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from itertools import islice
 
 from acd.agent_state import AgentEvent, AgentState, AgentStatus, Timings, transition
 from acd.audit import audit
@@ -95,8 +96,8 @@ class MemoryStore:
     async def statuses(self) -> dict[str, AgentStatus]:
         return {agent_id: row.status for agent_id, row in self._agents.items()}
 
-    async def free_agents(self, level: AgentLevel) -> list[str]:
-        return [agent_id for agent_id, _ in self._index.get(free_key(level)) or ()]
+    async def free_agents(self, level: AgentLevel, most: int) -> list[str]:
+        return [agent_id for agent_id, _ in islice(self._index.get(free_key(level)) or (), most)]
 
     # -- calls ----------------------------------------------------------------------------
     async def call(self, entry_id: str) -> QueuedCall | None:

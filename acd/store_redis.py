@@ -159,9 +159,11 @@ class RedisStore:
         rows = await self._hashes("agent", ids)
         return {agent_id: status_from_fields(f) for agent_id, f in zip(ids, rows, strict=True) if f}
 
-    async def free_agents(self, level: AgentLevel) -> list[str]:
+    async def free_agents(self, level: AgentLevel, most: int) -> list[str]:
+        if most < 1:
+            return []
         async with self._errors("free agents"):
-            found = await self._r.zrange(self._ix(free_key(level)), 0, -1)
+            found = await self._r.zrange(self._ix(free_key(level)), 0, most - 1)
         return [str(agent_id) for agent_id in found]
 
     # -- calls ----------------------------------------------------------------------------

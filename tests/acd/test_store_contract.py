@@ -200,11 +200,13 @@ async def test_free_agents_of_a_level_longest_idle_first(store: AcdStore) -> Non
     await login(store, "s2", NOW + 1)
     await login(store, "s1", NOW + 2)
     await login(store, "j1", NOW + 3)
-    assert await store.free_agents(AgentLevel.SENIOR) == ["s2", "s1"]  # s3 is logged out
+    assert await store.free_agents(AgentLevel.SENIOR, 10) == ["s2", "s1"]  # s3 is logged out
+    assert await store.free_agents(AgentLevel.SENIOR, 1) == ["s2"]
+    assert await store.free_agents(AgentLevel.SENIOR, 0) == []
     await set_state(store, "s2", AgentEvent.PAUSE, NOW + 4, reason="meeting")
-    assert await store.free_agents(AgentLevel.SENIOR) == ["s1"]
-    assert await store.free_agents(AgentLevel.JUNIOR) == ["j1"]
-    assert await store.free_agents(AgentLevel.MANAGER) == []
+    assert await store.free_agents(AgentLevel.SENIOR, 10) == ["s1"]
+    assert await store.free_agents(AgentLevel.JUNIOR, 10) == ["j1"]
+    assert await store.free_agents(AgentLevel.MANAGER, 10) == []
 
 
 async def test_a_retired_agent_is_removed_once_logged_out(store: AcdStore) -> None:
