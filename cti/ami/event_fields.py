@@ -167,6 +167,11 @@ class EventFields(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._index)
 
+    @property
+    def layout(self) -> _Layout:
+        """Where each lower-case name of this event's header names is first found (``index``)."""
+        return self._layout
+
     def block(self, prefix: str = "") -> SnapshotValues | None:
         """:func:`~cti.ami.events.snapshot_values` of this event for ``prefix`` (lower case)."""
         read: BlockReader | None = self._layout.blocks.get(prefix, _UNREAD)

@@ -38,6 +38,7 @@ from cti.ami.events import CdrRecord, OriginateOutcome, to_int
 from cti.ami.frozen import builder
 from cti.ami.protocol import AmiMessage
 from cti.ami.resync import Resync
+from cti.ami.written import KINDS, Written, seen
 
 __all__ = ["CallState"]
 
@@ -100,7 +101,13 @@ class CallState:
 
     # -- events -----------------------------------------------------------------------------
     def apply(self, event: AmiMessage) -> list[Change]:
-        first = event.headers[0] if event.headers else ("", "")
+        headers = event.headers
+        first = headers[0] if headers else ("", "")
+        if first[0] == "Event":  # a handler written out for the event's name and layout, if any
+            written = _WRITTEN.get(first[1])
+            if written is not None and written.names == [n for n, _ in headers]:
+                self.stats.events += 1
+                return written.run(self._channels, headers, first[1])
         fields = None
         if first[0] == "Event" or first[0].lower() == "event":  # as Asterisk writes them: an
             name: str | None = first[1]  # event nobody handles is not read any further
@@ -114,7 +121,10 @@ class CallState:
         if handler is None:
             self.stats.ignored += 1
             return []
-        return handler(self, EventFields(event) if fields is None else fields, name)
+        fields = EventFields(event) if fields is None else fields
+        if handler in _WRITABLE:
+            seen(name, name.lower(), fields, _WRITTEN)
+        return handler(self, fields, name)
 
     # -- handlers (one per event name; see _HANDLERS) ---------------------------------------
     def _on_snapshot(self, h: EventFields, event: str) -> list[Change]:
@@ -335,6 +345,9 @@ class _HandlerByName(dict[str, Handler | None]):
 
 
 _handler_for = _HandlerByName().__getitem__
+# the handlers written out per layout (cti.ami.written), by event name as written
+_WRITABLE = frozenset(_HANDLERS[name] for name in KINDS)
+_WRITTEN: dict[str, Written] = {}
 # the values built per event, without their frozen __init__ (cti.ami.frozen): every field given
 _removed = builder(ChannelRemoved)
 _dtmf = builder(DtmfDigit)
