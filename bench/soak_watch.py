@@ -39,6 +39,7 @@ class Watch:
     routing: list[float] = field(default_factory=list)
     queued_at: dict[str, float] = field(default_factory=dict)
     available_at: dict[str, float] = field(default_factory=dict)
+    levels: dict[str, str] = field(default_factory=dict)  # agent -> its level, for the report
     story: dict[str, list[str]] = field(default_factory=dict)  # each entry's events, for the report
     open: set[str] = field(default_factory=set)  # queued, not ended yet
     recently_ended: dict[str, float] = field(default_factory=dict)  # entry -> when, oldest first
@@ -65,6 +66,7 @@ class Watch:
                 self.queued_at[event.entry.entry_id] = now
             case AgentStateChanged() if event.new.state is AgentState.AVAILABLE:
                 self.available_at[event.agent.id] = now
+                self.levels[event.agent.id] = event.agent.level.label
             case CallOffered():
                 self.offers += 1
                 queued = self.queued_at.get(event.entry.entry_id, now)
@@ -92,6 +94,9 @@ class Watch:
                 "entry": entry.entry_id,
                 "kind": type(entry).__name__,
                 "agent": event.agent_id,
+                # a senior taking a call a junior may take waits for keep_free (acd/rules.yaml)
+                "agent_level": self.levels.get(event.agent_id),
+                "call_min_level": entry.requirement.min_level.label,
                 "call_waiting_s": round(now - queued, 2),
                 "agent_available_s": round(now - available, 2) if available else None,
                 "story": self.story.get(entry.entry_id, [])[-8:],

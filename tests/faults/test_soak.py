@@ -201,6 +201,8 @@ def test_the_soaks_watch_describes_an_offer_made_long_after_it_could_have_been(
             "entry": "slow",
             "kind": "WaitingCall",
             "agent": "agent-1001",
+            "agent_level": "junior",
+            "call_min_level": "junior",
             "call_waiting_s": 3.5,
             "agent_available_s": 2.5,
             "story": ["CallQueued", "CallOffered"],
