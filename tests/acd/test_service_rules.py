@@ -91,9 +91,8 @@ async def test_juniors_take_junior_calls_before_seniors(
     assert telephony.offers() == [("u1", "j1"), ("u2", "s1")]  # the senior only when no junior is free
 
 
-async def test_keep_free_holds_the_last_senior_back(
-    make_service: ServiceFactory, telephony: FakeTelephony
-) -> None:
+async def one_senior_held_back(make_service: ServiceFactory, telephony: FakeTelephony) -> AcdService:
+    """keep_free senior 1, s1 the only senior: the junior call u1 waits."""
     rules = parse_routing(
         {"agent_choice": {"keep_free": {"senior": 1}}, "rules": [{"name": "all", "steps": [{}]}]}
     )
@@ -101,6 +100,13 @@ async def test_keep_free_holds_the_last_senior_back(
     await staff(service, agent("s1", "senior"))
     await service.enqueue("u1", BILLING, "normal", "chengdu")
     assert telephony.offers() == []
+    return service
+
+
+async def test_keep_free_holds_the_last_senior_back(
+    make_service: ServiceFactory, telephony: FakeTelephony
+) -> None:
+    service = await one_senior_held_back(make_service, telephony)
     await service.enqueue("u2", SkillRequirement("billing", AgentLevel.SENIOR), "normal", "chengdu")
     assert telephony.offers() == [("u2", "s1")]
 
@@ -111,13 +117,7 @@ async def test_a_held_back_senior_takes_the_call_once_another_senior_is_free(
     """keep_free senior 1: s1, the only free senior, is held back from a junior call.  s2 comes
     free but cannot take it (another skill), so its own routing finds nothing; now one senior
     stays free either way, and s1 is offered the call at once, not at the next routing event."""
-    rules = parse_routing(
-        {"agent_choice": {"keep_free": {"senior": 1}}, "rules": [{"name": "all", "steps": [{}]}]}
-    )
-    service = await make_service(routing_config=rules)
-    await staff(service, agent("s1", "senior"))
-    await service.enqueue("u1", BILLING, "normal", "chengdu")
-    assert telephony.offers() == []
+    service = await one_senior_held_back(make_service, telephony)
     await staff(service, agent("s2", "senior", ["complaint"]))
     assert telephony.offers() == [("u1", "s1")]
     await staff(service, agent("s3", "senior", ["complaint"]))

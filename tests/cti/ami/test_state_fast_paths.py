@@ -111,7 +111,7 @@ def test_a_channel_built_without_its_init_is_a_frozen_channel() -> None:
     assert dataclasses.replace(built, state=6) == dataclasses.replace(channel, state=6)
 
 
-def _handed_out(change: Change) -> list[Channel]:
+def handed_out(change: Change) -> list[Channel]:
     if isinstance(change, ChannelUpdated):
         return [change.before, change.after]
     if isinstance(change, ChannelAdded | ChannelRemoved | DtmfDigit):
@@ -119,7 +119,7 @@ def _handed_out(change: Change) -> list[Channel]:
     return []
 
 
-def _values(channel: Channel) -> tuple[object, ...]:
+def field_values(channel: Channel) -> tuple[object, ...]:
     return tuple(getattr(channel, f.name) for f in dataclasses.fields(Channel))
 
 
@@ -138,10 +138,10 @@ def test_a_channel_handed_out_stays_as_it_was_whatever_comes_after(data: st.Data
     seen: list[tuple[Channel, tuple[object, ...]]] = []
     for i in picks:
         for change in state.apply(pool[i]):
-            seen += [(channel, _values(channel)) for channel in _handed_out(change)]
-        seen += [(channel, _values(channel)) for channel in state]
+            seen += [(channel, field_values(channel)) for channel in handed_out(change)]
+        seen += [(channel, field_values(channel)) for channel in state]
     for channel, values in seen:
-        assert _values(channel) == values
+        assert field_values(channel) == values
 
 
 def test_a_hangup_with_the_block_its_channel_last_had_carries_the_channel_as_it_is() -> None:

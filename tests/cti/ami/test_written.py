@@ -8,7 +8,6 @@ counts after, and no channel handed out changes afterwards.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -18,10 +17,11 @@ from hypothesis import strategies as st
 from bench.ami_stream import generate
 from cti.ami import state as state_module
 from cti.ami import written
-from cti.ami.channels import Change, Channel, ChannelAdded, ChannelRemoved, ChannelUpdated, DtmfDigit
+from cti.ami.channels import Change, Channel, ChannelUpdated
 from cti.ami.protocol import AmiMessage, AmiParser
 from cti.ami.state import CallState
 from tests.cti.ami.test_state import channel_event, check_invariants, event
+from tests.cti.ami.test_state_fast_paths import field_values, handed_out
 
 
 @pytest.fixture(autouse=True)
@@ -30,18 +30,6 @@ def _fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(state_module, "_WRITTEN", {})
     monkeypatch.setattr(written, "_SEEN", {})
     yield
-
-
-def _values(channel: Channel) -> tuple[object, ...]:
-    return tuple(getattr(channel, f.name) for f in dataclasses.fields(Channel))
-
-
-def _handed_out(change: Change) -> list[Channel]:
-    if isinstance(change, ChannelUpdated):
-        return [change.before, change.after]
-    if isinstance(change, ChannelAdded | ChannelRemoved | DtmfDigit):
-        return [change.channel]
-    return []
 
 
 def _run(
@@ -61,8 +49,8 @@ def _run(
         for message in stream:
             out = state.apply(message)
             changes += out
-            kept += [(channel, _values(channel)) for change in out for channel in _handed_out(change)]
-        assert all(_values(channel) == values for channel, values in kept)
+            kept += [(channel, field_values(channel)) for change in out for channel in handed_out(change)]
+        assert all(field_values(channel) == values for channel, values in kept)
         if write_out_after is None:
             assert not state_module._WRITTEN
         check_invariants(state)
@@ -70,7 +58,7 @@ def _run(
 
 
 def _same(one: CallState, two: CallState) -> None:
-    assert [_values(c) for c in one] == [_values(c) for c in two]
+    assert [field_values(c) for c in one] == [field_values(c) for c in two]
     assert one.stats == two.stats
     assert one.bridges() == two.bridges()
     assert one.linkedids() == two.linkedids()
