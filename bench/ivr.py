@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import multiprocessing
 import random
@@ -318,6 +319,7 @@ async def _run(
     from storage.settings import StorageSettings
 
     engine = create_engine_from_settings(StorageSettings(url=url))
+    thresholds = gc.get_threshold()
     try:
         await drop_schema(engine)
         await create_schema(engine)
@@ -337,7 +339,7 @@ async def _run(
                 drain_timeout_s=2,
             )
             levels: list[dict[str, Any]] = []
-            settle_heap()  # as hotline serve does once its node has started
+            settle_heap()  # as hotline serve does once its node has started (undone at the end)
 
             async def passes(n: int) -> bool:
                 peak = 0
@@ -384,6 +386,8 @@ async def _run(
                         breaks = middle
         unwritten = len(rows)  # after the writer's last flush: what could not be written (0)
     finally:
+        gc.unfreeze()  # the calling process's collector as it was (a test run, say)
+        gc.set_threshold(*thresholds)
         await engine.dispose()
     best = max((lv for lv in levels if lv["ok"]), key=lambda lv: lv["sessions"], default=None)
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import random
 from pathlib import Path
@@ -63,7 +64,9 @@ async def test_every_script_ends_its_call_the_way_it_should(tmp_path: Path) -> N
 async def test_a_small_run_reports_its_levels() -> None:
     out = io.StringIO()
     pace = Pace(prompt_s=0.05, say_s=0.02, think_s=0.05)
+    collector = gc.get_threshold(), gc.get_freeze_count()
     result = await run(4, 1.0, start=2, pace=pace, bisections=0, progress=out)
+    assert (gc.get_threshold(), gc.get_freeze_count()) == collector  # settled for the levels only
     levels = [lv["sessions"] for lv in result["levels"]]
     assert levels in ([2], [2, 4])  # doubling stops at the first level over the limit
     for level in result["levels"]:
