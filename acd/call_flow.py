@@ -23,7 +23,7 @@ import structlog
 
 from acd.agent_state import AgentEvent, AgentState, AgentStatus, Timings, transition
 from acd.clock import Clock
-from acd.errors import CallerGone, UnknownAgent
+from acd.errors import CallerGone, StoreUnavailable, UnknownAgent
 from acd.events import (
     AcdEvent,
     AgentStateChanged,
@@ -99,15 +99,20 @@ class CallFlow:
         )
         if offer is not None:
             await self._deliver(offer)
-        else:
+            return
+        try:
             await self._route_held_back(agent_id)
+        except StoreUnavailable as exc:  # a failover under way: the next routing event reaches them
+            log.warning("acd held-back agents not routed", agent=agent_id, error=str(exc))
 
     async def _route_held_back(self, agent_id: str) -> None:
         """``keep_free``: the agent just come free found nothing it may take, but it makes its
         level's free agents one more than are kept free, so each of the others may now take a
         call below its level that it was held back from until now (without this, they would wait
         for the next routing event to reach them: seconds, in the soak).  Only at that crossing:
-        above it, the others were free to take such calls all along."""
+        above it, the others were free to take such calls all along.  The agent's own step is
+        stored by then, so a store that cannot answer (plain reads do not wait out a failover as
+        the scripts do) only leaves the others to the next routing event."""
         policy = self._routing.choice
         if not policy.keep_free:
             return

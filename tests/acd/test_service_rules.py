@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from structlog.testing import capture_logs
 
 from acd.agent_state import AgentState
 from acd.clock import ManualClock
-from acd.errors import CallNotInPhase, DuplicateCall, IllegalTransition, ModelError, UnknownCall
+from acd.errors import (
+    CallNotInPhase,
+    DuplicateCall,
+    IllegalTransition,
+    ModelError,
+    StoreUnavailable,
+    UnknownCall,
+)
 from acd.model import Agent, AgentLevel, Segment, SkillRequirement
 from acd.overflow import parse_routing
 from acd.service import AcdService
@@ -123,6 +131,23 @@ async def test_a_held_back_senior_takes_the_call_once_another_senior_is_free(
     await staff(service, agent("s3", "senior", ["complaint"]))
     await service.enqueue("u2", BILLING, "normal", "chengdu")
     assert telephony.offers() == [("u1", "s1")]  # s2 and s3 lack the skill: nobody else to ask
+
+
+async def test_a_store_that_cannot_answer_leaves_the_held_back_senior_to_the_next_event(
+    make_service: ServiceFactory, telephony: FakeTelephony, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The re-routing of held-back agents comes after the agent's own step is stored: a store
+    failing over then (a plain read does not wait it out) costs the shortcut, not the step."""
+    service = await one_senior_held_back(make_service, telephony)
+
+    async def failing_over(level: AgentLevel, most: int) -> list[str]:
+        raise StoreUnavailable("redis free agents: Connection refused")
+
+    monkeypatch.setattr(service.store, "free_agents", failing_over)
+    with capture_logs() as logs:
+        await staff(service, agent("s2", "senior", ["complaint"]))
+    assert await state(service, "s2") is AgentState.AVAILABLE and telephony.offers() == []
+    assert [e["agent"] for e in logs if e["event"] == "acd held-back agents not routed"] == ["s2"]
 
 
 async def test_language_and_own_prefecture(
