@@ -320,6 +320,7 @@ async def _run(
 
     engine = create_engine_from_settings(StorageSettings(url=url))
     thresholds = gc.get_threshold()
+    settled = gc.get_freeze_count() == 0  # else the process settled its heap itself (a test run)
     try:
         await drop_schema(engine)
         await create_schema(engine)
@@ -339,7 +340,8 @@ async def _run(
                 drain_timeout_s=2,
             )
             levels: list[dict[str, Any]] = []
-            settle_heap()  # as hotline serve does once its node has started (undone at the end)
+            if settled:  # as hotline serve does once its node has started (undone at the end)
+                settle_heap()
 
             async def passes(n: int) -> bool:
                 peak = 0
@@ -386,8 +388,9 @@ async def _run(
                         breaks = middle
         unwritten = len(rows)  # after the writer's last flush: what could not be written (0)
     finally:
-        gc.unfreeze()  # the calling process's collector as it was (a test run, say)
-        gc.set_threshold(*thresholds)
+        if settled:  # the calling process's collector as it was (a test run, say)
+            gc.unfreeze()
+            gc.set_threshold(*thresholds)
         await engine.dispose()
     best = max((lv for lv in levels if lv["ok"]), key=lambda lv: lv["sessions"], default=None)
     return {
