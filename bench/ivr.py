@@ -320,7 +320,7 @@ async def _run(
 
     engine = create_engine_from_settings(StorageSettings(url=url))
     thresholds = gc.get_threshold()
-    settled = gc.get_freeze_count() == 0  # else the process settled its heap itself (a test run)
+    settle_here = gc.get_freeze_count() == 0  # else the process settled its heap itself (a test run)
     try:
         await drop_schema(engine)
         await create_schema(engine)
@@ -340,7 +340,7 @@ async def _run(
                 drain_timeout_s=2,
             )
             levels: list[dict[str, Any]] = []
-            if settled:  # as hotline serve does once its node has started (undone at the end)
+            if settle_here:  # as hotline serve does once its node has started (undone at the end)
                 settle_heap()
 
             async def passes(n: int) -> bool:
@@ -388,7 +388,7 @@ async def _run(
                         breaks = middle
         unwritten = len(rows)  # after the writer's last flush: what could not be written (0)
     finally:
-        if settled:  # the calling process's collector as it was (a test run, say)
+        if settle_here:  # the calling process's collector as it was (a test run, say)
             gc.unfreeze()
             gc.set_threshold(*thresholds)
         await engine.dispose()
