@@ -91,21 +91,21 @@ class CallFlow:
             if offer.call.entry_id == entry_id:
                 return
 
-    async def route_agent(self, agent_id: str) -> None:
+    async def route_agent(self, agent: Agent) -> None:
         """Offer the available agent the best waiting call it may take, if there is one."""
         await self._presence.keep()
         offer = await self._store.reserve_for_agent(
-            agent_id, self._clock.now(), self._timings.ring_timeout_s, self._routing.choice
+            agent.id, self._clock.now(), self._timings.ring_timeout_s, self._routing.choice
         )
         if offer is not None:
             await self._deliver(offer)
             return
         try:
-            await self._route_held_back(agent_id)
+            await self._route_held_back(agent)
         except StoreUnavailable as exc:  # a failover under way: the next routing event reaches them
-            log.warning("acd held-back agents not routed", agent=agent_id, error=str(exc))
+            log.warning("acd held-back agents not routed", agent=agent.id, error=str(exc))
 
-    async def _route_held_back(self, agent_id: str) -> None:
+    async def _route_held_back(self, agent: Agent) -> None:
         """``keep_free``: the agent just come free found nothing it may take, but it makes its
         level's free agents one more than are kept free, so each of the others may now take a
         call below its level that it was held back from until now (without this, they would wait
@@ -116,14 +116,13 @@ class CallFlow:
         policy = self._routing.choice
         if not policy.keep_free:
             return
-        agent = await self._store.agent(agent_id)
-        if agent is None or not (kept := policy.free_needed(agent.level)):
+        if not (kept := policy.free_needed(agent.level)):
             return
         free = await self._store.free_agents(agent.level, kept + 2)  # enough to tell the crossing
-        if len(free) != kept + 1 or agent_id not in free:
+        if len(free) != kept + 1 or agent.id not in free:
             return
         for other in free:
-            if other == agent_id:
+            if other == agent.id:
                 continue
             offer = await self._store.reserve_for_agent(
                 other, self._clock.now(), self._timings.ring_timeout_s, policy
@@ -218,7 +217,7 @@ class CallFlow:
                     else:
                         self._emit(CallEnded(now, record.entry, agent_id, now - record.since))
                 if new.state is AgentState.AVAILABLE:
-                    await self.route_agent(agent_id)
+                    await self.route_agent(agent)
                 return new
 
             return Commit(Change((AgentWrite(agent_id, status.version, new),), calls), stored)
@@ -352,7 +351,7 @@ class CallFlow:
                     record.entry, agent, OfferEnd.CALLER_GONE if abandoned else OfferEnd.DEQUEUED
                 )
                 if writes[0].status.state is AgentState.AVAILABLE:
-                    await self.route_agent(agent.id)
+                    await self.route_agent(agent)
             return True
 
         return Commit(Change(writes, (CallDelete(entry_id, record.version),)), stored)
@@ -377,7 +376,7 @@ class CallFlow:
                 self._emit(AgentStateChanged(now, agent, status.state, writes[0].status))
                 self._wake()
                 if writes[0].status.state is AgentState.AVAILABLE:
-                    await self.route_agent(agent_id)
+                    await self.route_agent(agent)
             return True
 
         return Commit(Change(writes, (CallDelete(record.entry_id, record.version),)), stored)

@@ -349,7 +349,7 @@ class AcdService:
                     log.exception("acd return_to_queue failed", uniqueid=entry_id, agent=agent_id)
                 await self._flow.route_call(entry_id)
                 if new.state is AgentState.AVAILABLE:
-                    await self._flow.route_agent(agent_id)
+                    await self._flow.route_agent(agent)
                 return entry
 
             return Commit(Change((AgentWrite(agent_id, status.version, new),), (put,)), stored)
