@@ -11,8 +11,9 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+_T = TypeVar("_T")
 Runner = Callable[[argparse.Namespace], dict[str, Any]]
 
 
@@ -37,14 +38,35 @@ def _routing(args: argparse.Namespace) -> dict[str, Any]:
 
 def _ivr(args: argparse.Namespace) -> dict[str, Any]:
     from bench.ivr import run
-    from bench.ivr_pace import Pace
+    from bench.ivr_pace import LEVELS, Pace, rendered_prompts
+    from prompts.audio import PromptBuildError, show_progress
 
-    pace = Pace(think_s=args.think, prompts_dir=args.prompts)
+    levels = LEVELS[args.pace]
+    if args.pace == "caller":
+        print("ivr bench: the shipped prompts, rendered where missing ...", file=sys.stderr, flush=True)
+        try:
+            folder = rendered_prompts(Path(args.prompts) if args.prompts else None, progress=show_progress)
+        except PromptBuildError as exc:
+            raise SystemExit(f"hotline bench ivr: {exc} (or --pace stress, which needs no audio)") from exc
+        pace = Pace(think_s=_given(args.think, levels.think_s), prompts_dir=str(folder))
+    elif args.prompts:
+        raise SystemExit("hotline bench ivr: --prompts is the caller's pace (--pace caller)")
+    else:
+        pace = Pace(think_s=_given(args.think, levels.think_s))
     return asyncio.run(
         run(
-            args.sessions, args.duration, start=args.start, database_url=args.url, pace=pace, ramp_s=args.ramp
+            args.sessions,
+            _given(args.duration, levels.duration_s),
+            start=_given(args.start, levels.start),
+            database_url=args.url,
+            pace=pace,
+            ramp_s=_given(args.ramp, levels.ramp_s),
         )
     )
+
+
+def _given(value: _T | None, default: _T) -> _T:
+    return default if value is None else value
 
 
 def _websocket(args: argparse.Namespace) -> dict[str, Any]:
@@ -193,18 +215,35 @@ BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], object], Runne
         "concurrent IVR calls one process serves with p99 command latency under 50 ms",
         lambda p: (
             p.add_argument("--sessions", type=int, default=1600, help="most concurrent calls to try"),
-            p.add_argument("--start", type=int, default=50, help="concurrent calls of the first level"),
-            p.add_argument("--duration", type=float, default=10.0, help="seconds per level"),
+            p.add_argument(
+                "--pace",
+                choices=("caller", "stress"),
+                default="caller",
+                help="caller: every sound as long as the shipped prompts' audio (default); stress: a"
+                " prompt 0.4 s, a call ~9 s, several times a real caller's IVR work",
+            ),
+            p.add_argument(
+                "--start",
+                type=int,
+                default=None,
+                help="concurrent calls of the first level (1000; stress: 50)",
+            ),
+            p.add_argument("--duration", type=float, default=None, help="seconds per level (120; stress 10)"),
             p.add_argument("--url", default=None, help="database (default: a temporary SQLite file)"),
             p.add_argument(
                 "--prompts",
                 default=None,
-                help="rendered prompts (hotline prompts build --prompts-dir): each sound lasts as long"
-                " as its audio (default: the stress pace, 0.4 s a prompt)",
+                help="rendered prompts (hotline prompts build --prompts-dir) for the caller's pace"
+                " (default: the shipped prompts rendered once into ~/.cache/hotline/bench-prompts)",
             ),
-            p.add_argument("--think", type=float, default=0.4, help="seconds a caller takes to key in"),
             p.add_argument(
-                "--ramp", type=float, default=None, help="seconds over which a level's calls start"
+                "--think", type=float, default=None, help="seconds a caller takes to key in (1; stress 0.4)"
+            ),
+            p.add_argument(
+                "--ramp",
+                type=float,
+                default=None,
+                help="seconds over which a level's calls start (60; stress: --duration / 4, at most 2)",
             ),
         ),
         _ivr,

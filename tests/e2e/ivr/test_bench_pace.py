@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.ivr import SCRIPTS, ScriptedLine, Window
-from bench.ivr_pace import STRESS_PACE, Pace, SoundLengths
+from bench.ivr_pace import STRESS_PACE, Pace, SoundLengths, cache_folder, rendered_prompts
 from sim.media import zh_number_files
 
 
@@ -60,3 +60,56 @@ async def test_a_line_plays_in_the_language_the_ivr_set(prompts: Path) -> None:
     assert loop.time() - began >= 2.9 and outcome.endpos == 24_000
     line.set_variable("CHANNEL(language)", "en")
     assert (await line.play("hotline/welcome", "")).endpos == 12_000
+
+
+def _ivr_args(*extra: str) -> object:
+    from cli.main import build_parser
+
+    return build_parser().parse_args(["bench", "ivr", *extra])
+
+
+def test_the_command_runs_at_a_callers_pace_by_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """1,000 concurrent calls are callers hearing the shipped prompts: the default level starts
+    there, with each sound as long as its rendered audio; the stress pace keeps its own levels."""
+    from cli.commands import bench as command
+
+    asked: dict[str, object] = {}
+
+    async def run(sessions: int, duration_s: float, **kwargs: object) -> dict[str, object]:
+        asked.update(kwargs, sessions=sessions, duration_s=duration_s)
+        return {}
+
+    monkeypatch.setattr("bench.ivr.run", run)
+    monkeypatch.setattr("bench.ivr_pace.rendered_prompts", lambda folder, progress: folder or tmp_path)
+    command._ivr(_ivr_args())  # type: ignore[arg-type]
+    assert asked["sessions"] == 1600 and asked["start"] == 1000
+    assert (asked["duration_s"], asked["ramp_s"]) == (120.0, 60.0)
+    assert asked["pace"] == Pace(think_s=1.0, prompts_dir=str(tmp_path))
+    command._ivr(_ivr_args("--pace", "stress", "--start", "20"))  # type: ignore[arg-type]
+    assert (asked["start"], asked["duration_s"], asked["ramp_s"]) == (20, 10.0, None)
+    assert asked["pace"] == STRESS_PACE
+    with pytest.raises(SystemExit, match="caller's pace"):
+        command._ivr(_ivr_args("--pace", "stress", "--prompts", str(tmp_path)))  # type: ignore[arg-type]
+
+
+def test_the_shipped_prompts_are_rendered_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from prompts import audio
+
+    jobs = [job for job in audio.catalogue_jobs() if job.key.endswith(("/welcome", "digits/1"))]
+    assert len(jobs) >= 2
+    monkeypatch.setattr(audio, "catalogue_jobs", lambda: jobs)
+    done: list[int] = []
+    folder = rendered_prompts(tmp_path / "cache", progress=lambda n, total: done.append(total))
+    assert done and done[-1] == len(jobs)
+    sounds = SoundLengths(Pace(prompts_dir=str(folder)))
+    assert sounds.file("hotline/welcome", "zh") > 1.0  # the audio's own length, not the 0.4 s
+    done.clear()
+    rendered_prompts(tmp_path / "cache", progress=lambda n, total: done.append(total))
+    assert not done  # nothing rendered again
+
+
+def test_the_cache_folder_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache_folder() == tmp_path / "hotline" / "bench-prompts"
