@@ -8,8 +8,11 @@ name has been seen :data:`WRITE_OUT_AFTER` times with one layout (:class:`~cti.a
 frame what the handler does: the values by position, and when the channel's snapshot block is the
 one it was last refreshed from (the common case: most events of a channel repeat its block), the
 event's own fields compared with the channel's and a new :class:`~cti.ami.channels.Channel` built
-only when one of them differs.  A new channel or a changed block goes the long way
-(:meth:`~cti.ami.channel_table.ChannelTable.touch`), as the handler would.
+only when one of them differs.  Another block (a new state, priority...: a third of the events)
+has the snapshot fields its differing values feed read again, as
+:meth:`~cti.ami.channel_table.ChannelTable.touch` reads them (:data:`~cti.ami.events.BLOCK_FIELDS`),
+in the same frame: touch's keyword arguments, field dict and field-by-field replace cost more than
+the rest of the event.  A new channel, or one no block describes, goes the long way (touch).
 
 Written out only for the handlers of :data:`KINDS` (a snapshot event, ``Newexten``, ``VarSet``,
 the flags, DTMF), and only for a layout that has the whole channel block and the names the
@@ -27,7 +30,7 @@ from typing import Any
 from cti.ami.channel_table import ChannelTable
 from cti.ami.channels import Change, Channel, ChannelUpdated, DtmfDigit
 from cti.ami.event_fields import MAX_LAYOUTS, EventFields
-from cti.ami.events import SnapshotValues, to_int
+from cti.ami.events import BLOCK_FIELDS, SnapshotValues, to_int
 from cti.ami.frozen import builder, twin
 
 __all__ = ["KINDS", "WRITE_OUT_AFTER", "Written", "seen"]
@@ -71,6 +74,13 @@ KINDS: dict[str, tuple[_Extra, ...]] = {
 }
 
 _CHANNEL_FIELDS = [f.name for f in fields(Channel)]
+# Channel field -> the positions of a block's values it is read from, and how it is read
+# (ChannelTable.touch reads a field again only where those values differ from the last block's)
+_FED_BY: dict[str, list[int]] = {}
+_READ: dict[str, Callable[[SnapshotValues], Any]] = {}
+for _position, (_field, _read) in enumerate(BLOCK_FIELDS):
+    _FED_BY.setdefault(_field, []).append(_position)
+    _READ[_field] = _read
 _SCOPE: dict[str, Any] = {
     "_new": tuple.__new__,
     "_Values": SnapshotValues,
@@ -89,17 +99,24 @@ def _write(name: str, lname: str, index: dict[str, int]) -> Run | None:
     found = [index.get(n) for n in SnapshotValues._fields]  # uniqueid, channel, channelstate, ...
     if None in found[:3] or (lname == "varset" and "variable" not in index):
         return None  # never a channel's block / never a variable: nothing to write out
-    uniqueid, channel, *others = ("None" if p is None else f"h[{p}][1]" for p in found)
+    # the block's values, by position: locals (None where the layout has no such header)
+    values = [
+        "uniqueid",
+        "channel",
+        *("None" if p is None else f"s{n}" for n, p in enumerate(found) if n >= 2),
+    ]
+    others = [f"{values[n]} = h[{p}][1]" for n, p in enumerate(found) if n >= 2 and p is not None]
 
     def header(lower: str, absent: str) -> str:
         return f"h[{index[lower]}][1]" if lower in index else absent
 
     lines = [
         "def run(table, h, event):",
-        f"    uniqueid, channel = {uniqueid}, {channel}",
+        f"    uniqueid, channel = h[{found[0]}][1], h[{found[1]}][1]",
         "    if not uniqueid or not channel or uniqueid == 'none':",
         "        return []",
-        f"    block = _new(_Values, (uniqueid, channel, {', '.join(others)}))",
+        *(f"    {line}" for line in others),
+        f"    block = _new(_Values, ({', '.join(values)}))",
     ]
     extras: list[tuple[str, str]] = []  # field -> local holding its new value
     for number, (field, lower, absent, expr) in enumerate(KINDS[lname]):
@@ -116,7 +133,8 @@ def _write(name: str, lname: str, index: dict[str, int]) -> Run | None:
         lines.append(f"    value = {header('value', repr(''))}")
     lines += [
         "    old = table._channels.get(uniqueid)",
-        "    if old is None or table._blocks.get(uniqueid) != block:",
+        "    before = None if old is None else table._blocks.get(uniqueid)",
+        "    if before is None:",  # a new channel, or one no block describes: the long way
         "        changes = []",
     ]
     if lname == "varset":
@@ -135,24 +153,56 @@ def _write(name: str, lname: str, index: dict[str, int]) -> Run | None:
     if lname == "varset":
         lines.append("    variables = table.with_variable(old.variables, name, value)")
     # the block is the one the channel was last refreshed from: only the event's own fields can change
-    if extras:
-        differs = " or ".join(f"old.{field} != {local}" for field, local in extras)
-        lines += [f"    if not ({differs}):", f"        return [{tail}]" if tail else "        return []"]
-        new = {field: f"{local} if old.{field} != {local} else old.{field}" for field, local in extras}
-        lines += [
-            "    draft = _make(_draft)",
-            *(f"    draft.{f} = {new.get(f, f'old.{f}')}" for f in _CHANNEL_FIELDS),
-            "    draft.__class__ = _Channel",
-            "    table._channels[uniqueid] = draft",
-        ]
-        changes = "_updated(old, draft, event)" + (", " + tail.replace("channel", "draft", 1) if tail else "")
-        lines.append(f"    return [{changes}]")
-    else:
-        lines.append(f"    return [{tail.replace('channel', 'old', 1)}]" if tail else "    return []")
+    lines.append("    if before == block:")
+    lines += ["    " + line for line in _update(extras, tail, {})]
+    # another block: the snapshot fields its differing values feed are read again, as touch reads them
+    lines.append("    table._blocks[uniqueid] = block")
+    fresh: dict[str, str] = {}
+    for field, positions in _FED_BY.items():
+        same = " and ".join(f"{values[p]} == before[{p}]" for p in positions)
+        lines.append(f"    f_{field} = old.{field} if {same} else _read_{field}(block)")
+        fresh[field] = f"f_{field}"
+    lines += _update([*fresh.items(), *extras], tail, fresh)
     scope = dict(_SCOPE)
+    scope.update((f"_read_{field}", read) for field, read in _READ.items())
     exec(compile("\n".join(lines), f"<cti.ami.written {name}>", "exec"), scope)  # positions only
     run: Run = scope["run"]
     return run
+
+
+def _update(extras: list[tuple[str, str]], tail: str | None, fresh: dict[str, str]) -> list[str]:
+    """The lines that end ``run`` once the channel's new field values are in locals (``extras``:
+    field -> local): nothing when none differs from the old channel's, else a new channel (built
+    field by field) stored in its place; then the changes (``tail``: a last one, of the channel).
+    Any of ``fresh`` (the snapshot fields read again) that changed has the channel reindexed."""
+
+    def ne(field: str, local: str) -> str:
+        if field in fresh:  # mostly the old value itself: no __eq__ call (a Party's is in Python)
+            return f"({local} is not old.{field} and old.{field} != {local})"
+        return f"old.{field} != {local}"
+
+    differs = " or ".join(ne(field, local) for field, local in extras)
+    if not differs:
+        return [f"    return [{tail.replace('channel', 'old', 1)}]" if tail else "    return []"]
+    new = {field: f"{local} if {ne(field, local)} else old.{field}" for field, local in extras}
+    lines = [
+        f"    if not ({differs}):",
+        f"        return [{tail.replace('channel', 'old', 1)}]" if tail else "        return []",
+        "    draft = _make(_draft)",
+        *(f"    draft.{f} = {new.get(f, f'old.{f}')}" for f in _CHANNEL_FIELDS),
+        "    draft.__class__ = _Channel",
+    ]
+    if "name" in fresh or "linkedid" in fresh:  # what the name and call indexes follow
+        lines += [
+            "    if draft.name != old.name or draft.linkedid != old.linkedid:",
+            "        table._reindex(old, draft)",
+            "    else:",
+            "        table._channels[uniqueid] = draft",
+        ]
+    else:
+        lines.append("    table._channels[uniqueid] = draft")
+    changes = "_updated(old, draft, event)" + (", " + tail.replace("channel", "draft", 1) if tail else "")
+    return [*lines, f"    return [{changes}]"]
 
 
 # (event name as written, its layout) -> events seen so far, or the handler written out for them
