@@ -47,14 +47,19 @@ class _Layout:
             index.setdefault(name.lower(), position)
         self.index = index
         # prefix -> the reader of that channel block's values (by position, in SnapshotValues
-        # order; None for a block that is not a channel's), or None when one of its names is
-        # missing (read name by name then)
+        # order; None for a block that is not a channel's), or None when one of its optional
+        # names is missing (read name by name then)
         self.blocks: dict[str, BlockReader | None] = {}
 
     def block_reader(self, prefix: str) -> BlockReader | None:
         found = [self.index.get(prefix + name) for name in SnapshotValues._fields]
-        positions = None if None in found else [p for p in found if p is not None]
-        reader = None if positions is None else _counting_reader(self.blocks, prefix, positions)
+        reader: BlockReader | None
+        if None in found[:3]:  # no uniqueid, channel or channelstate: never a channel's block (a
+            reader = _no_block  # DialBegin from Originate has no caller, OriginateResponse no state)
+        elif None in found:
+            reader = None
+        else:
+            reader = _counting_reader(self.blocks, prefix, [p for p in found if p is not None])
         self.blocks[prefix] = reader
         return reader
 
@@ -72,6 +77,11 @@ def _counting_reader(blocks: dict[str, BlockReader | None], prefix: str, positio
         return _channel_block(tuple.__new__(SnapshotValues, [h[p][1] for p in positions]))
 
     return read
+
+
+def _no_block(h: Headers) -> None:
+    """The block of a layout without one of the names a channel's block needs."""
+    return None
 
 
 def _compiled(source: str, name: str, scope: dict[str, Any]) -> Any:

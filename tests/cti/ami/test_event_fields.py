@@ -122,3 +122,15 @@ def test_a_block_reader_is_written_out_only_once_its_block_has_been_read_enough_
         written_out = layout.blocks[""].__code__.co_filename.startswith("<cti.ami.event_fields")  # type: ignore[union-attr]
         assert written_out == (reads == event_fields.WRITE_OUT_AFTER)
     assert EventFields(message).block() == snapshot_values(header_map(message))
+
+
+@pytest.mark.parametrize("missing", ["Uniqueid", "Channel", "ChannelState"])
+def test_a_layout_without_a_name_every_block_needs_has_no_block(missing: str) -> None:
+    # an OriginateResponse (Channel and Uniqueid, no ChannelState), a DialBegin from Originate
+    # (no caller): never a channel's block, whatever the values, and not read name by name
+    names = [n for n in ("Channel", "ChannelState", "Uniqueid", "Linkedid", "Exten") if n != missing]
+    for value in ("1.1", "SIP/a-1", "6"):
+        message = AmiMessage((("Event", "OriginateResponse"), *((name, value) for name in names)))
+        assert EventFields(message).block() is None
+        assert snapshot_values(header_map(message)) is None
+    assert event_fields._LAYOUTS[("Event", *names)].blocks[""] is event_fields._no_block
