@@ -13,6 +13,7 @@ table's part (:mod:`cti.ami.channel_table`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import attrgetter
 
 from cti.ami.channels import Bridge, BridgeAdded, BridgeRemoved, BridgeUpdated, Change
 from cti.ami.events import known
@@ -39,21 +40,19 @@ class BridgeTable:
             return None
         old = self._bridges.get(bridge_id)
         base = old or Bridge(bridge_id)
-        new = _replaced(
-            base,
-            {
-                "type": h.get("bridgetype", base.type),
-                "technology": h.get("bridgetechnology", base.technology),
-                "name": known(h.get("bridgename", base.name)),
-                "creator": known(h.get("bridgecreator", base.creator)),
-            },
-        )
+        kind = h.get("bridgetype", base.type)
+        technology = h.get("bridgetechnology", base.technology)
+        name = known(h.get("bridgename", base.name))
+        creator = known(h.get("bridgecreator", base.creator))
+        if old is not None and (kind, technology, name, creator) == _refreshed(old):
+            return old  # most events of a bridge: nothing of it changed, no new value built
+        new = _replaced(base, {"type": kind, "technology": technology, "name": name, "creator": creator})
         if old is None:
             if len(self._bridges) >= self.max_bridges:
                 self._bridges.pop(next(iter(self._bridges)))
             self._bridges[bridge_id] = new
             changes.append(_added(new))
-        elif new != old:
+        else:
             self._bridges[bridge_id] = new
             changes.append(_updated(old, new))
         return new
@@ -96,4 +95,5 @@ class BridgeTable:
 # dataclasses.replace() and the frozen __init__ of Bridge values, without their per-call field walk
 _replaced = replacer(Bridge)  # (bridge, {field: value}) -> dataclasses.replace(bridge, **fields)
 _added = builder(BridgeAdded)
+_refreshed = attrgetter("type", "technology", "name", "creator")  # what upsert refreshes
 _updated = builder(BridgeUpdated)
