@@ -14,6 +14,7 @@ Removing a channel keeps the rest consistent: it leaves its bridge (in the
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 from collections.abc import Callable, Iterator
 from itertools import compress
@@ -21,7 +22,7 @@ from typing import Any
 
 from cti.ami.bridges import BridgeTable
 from cti.ami.channels import Change, Channel, ChannelAdded, ChannelRemoved, ChannelUpdated, StateStats
-from cti.ami.events import BLOCK_FIELDS, ChannelSnapshot, Party, SnapshotValues
+from cti.ami.events import BLOCK_FIELDS, ChannelSnapshot, SnapshotValues
 from cti.ami.frozen import builder, replacer
 
 __all__ = ["ChannelTable"]
@@ -219,23 +220,23 @@ class ChannelTable:
 
 
 def _from_snapshot(snap: ChannelSnapshot, now: float, **extra: Any) -> Channel:
-    fields = {
-        "name": snap.name,
-        "uniqueid": snap.uniqueid,
-        "linkedid": snap.linkedid,
-        "state": snap.state,
-        "state_desc": snap.state_desc,
-        "caller": snap.caller,
-        "connected": snap.connected,
-        "context": snap.context,
-        "exten": snap.exten,
-        "priority": snap.priority,
-        "language": snap.language,
-        "account_code": snap.account_code,
-        "created_at": now,
-        **extra,
-    }
-    return _replaced(_BLANK, fields)  # Channel(**fields), without the frozen __init__
+    new = _channel(  # Channel(name=snap.name, ..., created_at=now), without the frozen __init__
+        snap.name,
+        snap.uniqueid,
+        snap.linkedid,
+        snap.state,
+        snap.state_desc,
+        snap.caller,
+        snap.connected,
+        snap.context,
+        snap.exten,
+        snap.priority,
+        snap.language,
+        snap.account_code,
+        *_DEFAULTS,
+        now,
+    )
+    return _replaced(new, extra) if extra else new
 
 
 _SNAPSHOT_FIELDS = (
@@ -273,7 +274,9 @@ def _with_snapshot(channel: Channel, snap: ChannelSnapshot) -> Channel:
 # event; _replaced copies the Channel's values into its plain twin field by field, sets the fields
 # that change there and turns the twin into a Channel (cti.ami.frozen).
 _replaced = replacer(Channel)  # (channel, {field: value}) -> dataclasses.replace(channel, **fields)
-_BLANK = Channel("", "", "", 0, "", Party(), Party(), "", "", 0)  # every other field its default
+_channel = builder(Channel)
+# the defaults of the fields between the snapshot's (name ... account_code) and created_at
+_DEFAULTS = tuple(f.default for f in dataclasses.fields(Channel)[12:-1])
 _added = builder(ChannelAdded)
 _updated = builder(ChannelUpdated)
 _first = operator.itemgetter(0)

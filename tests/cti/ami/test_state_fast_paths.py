@@ -111,6 +111,27 @@ def test_a_channel_built_without_its_init_is_a_frozen_channel() -> None:
     assert dataclasses.replace(built, state=6) == dataclasses.replace(channel, state=6)
 
 
+@pytest.mark.parametrize(
+    ("kind", "extra", "fields"),
+    [
+        ("Newchannel", {}, {}),
+        ("VarSet", {"Variable": "X", "Value": "1"}, {"variables": (("X", "1"),)}),  # adopted, with more
+        ("MusicOnHoldStart", {"Class": "jazz"}, {"on_hold": True, "moh_class": "jazz"}),
+    ],
+)
+def test_a_new_channel_has_its_snapshot_and_every_other_field_its_default(
+    kind: str, extra: dict[str, str], fields: dict[str, object]
+) -> None:
+    # built field by field from its snapshot and the defaults of Channel's other fields
+    message = channel_event(kind, "PJSIP/a-1", "1.1", "1.0", Language="fr", AccountCode="acct", **extra)
+    [added] = CallState(clock=lambda: 12.5).apply(message)
+    snap = ChannelSnapshot.read(header_map(message))
+    assert snap is not None
+    expected = Channel(**{f: getattr(snap, f) for f in _SNAPSHOT_FIELDS}, created_at=12.5, **fields)  # type: ignore[arg-type]
+    assert isinstance(added, ChannelAdded) and type(added.channel) is Channel
+    assert field_values(added.channel) == field_values(expected) and added.channel == expected
+
+
 def handed_out(change: Change) -> list[Channel]:
     if isinstance(change, ChannelUpdated):
         return [change.before, change.after]
