@@ -104,10 +104,13 @@ class CallState:
         headers = event.headers
         first = headers[0] if headers else ("", "")
         if first[0] == "Event":  # a handler written out for the event's name and layout, if any
-            written = _WRITTEN.get(first[1])
-            if written is not None and written.names == [n for n, _ in headers]:
-                self.stats.events += 1
-                return written.run(self._channels, headers, first[1])
+            layouts = _WRITTEN.get(first[1])
+            if layouts is not None:
+                names = [n for n, _ in headers]
+                for written in layouts:
+                    if written.names == names:
+                        self.stats.events += 1
+                        return written.run(self._channels, headers, first[1])
         fields = None
         if first[0] == "Event" or first[0].lower() == "event":  # as Asterisk writes them: an
             name: str | None = first[1]  # event nobody handles is not read any further
@@ -345,9 +348,10 @@ class _HandlerByName(dict[str, Handler | None]):
 
 
 _handler_for = _HandlerByName().__getitem__
-# the handlers written out per layout (cti.ami.written), by event name as written
+# the handlers written out per layout (cti.ami.written), by event name as written: the layouts
+# of one name each in turn (a NewCallerid with CID-CallingPres or without, ...)
 _WRITABLE = frozenset(_HANDLERS[name] for name in KINDS)
-_WRITTEN: dict[str, Written] = {}
+_WRITTEN: dict[str, list[Written]] = {}
 # the values built per event, without their frozen __init__ (cti.ami.frozen): every field given
 _removed = builder(ChannelRemoved)
 _dtmf = builder(DtmfDigit)

@@ -33,9 +33,10 @@ from cti.ami.event_fields import MAX_LAYOUTS, EventFields
 from cti.ami.events import BLOCK_FIELDS, SnapshotValues, to_int
 from cti.ami.frozen import builder, twin
 
-__all__ = ["KINDS", "WRITE_OUT_AFTER", "Written", "seen"]
+__all__ = ["KINDS", "LAYOUTS_PER_NAME", "WRITE_OUT_AFTER", "Written", "seen"]
 
 WRITE_OUT_AFTER = 64
+LAYOUTS_PER_NAME = 4  # written-out layouts kept per event name (each tried in turn)
 
 Headers = tuple[tuple[str, str], ...]
 Run = Callable[[ChannelTable, Headers, str], list[Change]]
@@ -210,10 +211,11 @@ def _update(extras: list[tuple[str, str]], tail: str | None, fresh: dict[str, st
 _SEEN: dict[tuple[str, object], int | Written | None] = {}
 
 
-def seen(name: str, lname: str, event: EventFields, written: dict[str, Written]) -> None:
+def seen(name: str, lname: str, event: EventFields, written: dict[str, list[Written]]) -> None:
     """Count an event of ``name`` (``lname`` lower-cased, one of :data:`KINDS`) handled the long
-    way; once its layout has been seen :data:`WRITE_OUT_AFTER` times, put the handler written out
-    for it in ``written`` (by event name)."""
+    way; once its layout has been seen :data:`WRITE_OUT_AFTER` times, add the handler written out
+    for it to ``written`` (by event name: at most :data:`LAYOUTS_PER_NAME` of them, the oldest
+    forgotten first, as one event name may come in a few layouts, each often)."""
     layout = event.layout
     key = (name, layout)
     entry = _SEEN.get(key, 0)
@@ -228,4 +230,7 @@ def seen(name: str, lname: str, event: EventFields, written: dict[str, Written])
     if entry is not None:
         if len(written) >= MAX_LAYOUTS:
             written.clear()
-        written[name] = entry
+        layouts = written.setdefault(name, [])
+        if entry not in layouts:
+            layouts.append(entry)
+            del layouts[:-LAYOUTS_PER_NAME]

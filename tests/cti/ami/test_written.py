@@ -81,9 +81,8 @@ def test_a_layout_is_written_out_only_once_seen_often() -> None:
         state.apply(channel_event("VarSet", "SIP/a-1", "1.1", Variable="X", Value=str(n)))
     assert "VarSet" not in state_module._WRITTEN
     state.apply(channel_event("VarSet", "SIP/a-1", "1.1", Variable="X", Value="last"))
-    assert state_module._WRITTEN["VarSet"].names == [
-        n for n, _ in channel_event("VarSet", "", "", Variable="", Value="").headers
-    ]
+    [written_out] = state_module._WRITTEN["VarSet"]
+    assert written_out.names == [n for n, _ in channel_event("VarSet", "", "", Variable="", Value="").headers]
     [change] = state.apply(channel_event("VarSet", "SIP/a-1", "1.1", Variable="Y", Value="1"))
     assert isinstance(change, ChannelUpdated) and change.after.variables == (("X", "last"), ("Y", "1"))
     # a made-up layout of the same name takes the handler
@@ -229,3 +228,31 @@ def test_each_value_of_a_block_changing_alone_gives_the_same_changes_both_ways(
     short_changes, short_state = _run(stream, monkeypatch, write_out_after=1)
     assert short_changes == long_changes
     _same(short_state, long_state)
+
+
+def test_each_layout_of_one_event_name_is_written_out_and_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Asterisk writes NewCallerid with CID-CallingPres or without, DialBegin with a caller or
+    # without...: layouts of one name taking turns each get their handler, up to LAYOUTS_PER_NAME
+    extras = [{"CID-CallingPres": "0"}, {}, {"Extra": "1"}, {"Extra": "1", "More": "2"}, {"Last": "3"}]
+    layouts = [channel_event("NewCallerid", "SIP/a-1", "1.1", **extra) for extra in extras]
+    stream = [layouts[n % 4] for n in range(4 * 3 * written.WRITE_OUT_AFTER)] + layouts * 3
+    long_changes, long_state = _run(stream, monkeypatch, write_out_after=None)
+    short_changes, short_state = _run(stream, monkeypatch, write_out_after=written.WRITE_OUT_AFTER)
+    assert short_changes == long_changes
+    _same(short_state, long_state)
+
+    handled: list[str] = []  # the events that took the long way
+    handler_for = state_module._handler_for
+    monkeypatch.setattr(state_module, "_handler_for", lambda name: handled.append(name) or handler_for(name))
+    monkeypatch.setattr(written, "WRITE_OUT_AFTER", 1)  # written out at the first sighting
+    state = CallState()
+    for message in layouts[:4] * 3:
+        state.apply(message)
+    assert len(handled) == 4  # the first of each layout only
+    state.apply(layouts[4])  # a fifth: the first one's handler is forgotten
+    assert [w.names for w in state_module._WRITTEN["NewCallerid"]] == [
+        [n for n, _ in m.headers] for m in layouts[1:]
+    ]
+    for message in layouts[1:]:
+        state.apply(message)
+    assert len(handled) == 5
