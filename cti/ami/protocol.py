@@ -318,16 +318,16 @@ class AmiParser:
         except UnicodeDecodeError:
             return False
         plain_headers = _HEADER_LINE.findall
-        if not data.startswith(b"\r\n") and data.find(b"\r\n\r\n\r\n", 0, taken) < 0:
-            # no blank line between messages, so no block starts with CRLF or is empty; a message
-            # has at most as many matches as lines (each match starts a line), so as many matches
-            # in all as lines in all (every LF but the two of each separator, plus one per
-            # message) means every message is plain headers only: no count per message
-            found = list(map(plain_headers, texts))
-            if sum(map(len, found)) == data.count(b"\n", 0, taken) - len(blocks):
-                del self._buffer[:taken]
-                out += map(_plain_message, map(tuple, found), repeat(()))
-                return True
+        # a block has at most as many matches as lines (each match starts a line, and an empty
+        # line has none), so as many matches in all as lines in all (every LF but the two of each
+        # separator, plus one per block) means every block is one message of plain headers only:
+        # no count per message, and no search for blank lines between messages (a block starting
+        # with one, or empty, has an empty line: fewer matches, and the loop below takes them)
+        found = list(map(plain_headers, texts))
+        if sum(map(len, found)) == data.count(b"\n", 0, taken) - len(blocks):
+            del self._buffer[:taken]
+            out += map(_plain_message, map(tuple, found), repeat(()))
+            return True
         items: list[ParsedItem] = []
         add = items.append
         for text, block in zip(texts, blocks, strict=True):

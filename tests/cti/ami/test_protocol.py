@@ -211,6 +211,10 @@ _END = st.sampled_from([b"\r\n", b"\r\n", b"\r\n", b"\n", b"\r\r\n"])
 
 @given(st.lists(st.tuples(_LINE, _END), max_size=40), st.integers(40, 400))
 @example([(b"A: b", b"\n"), (b"C: d", b"\r\n"), (b"", b"\r\n")], 400)  # a bare LF between two headers
+@example(
+    [(b"", b"\r\n"), (b"A: b", b"\r\n"), (b"", b"\r\n"), (b"", b"\r\n"), (b"C: d", b"\r\n"), (b"", b"\r\n")],
+    400,
+)
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 def test_a_read_of_many_messages_gives_what_byte_by_byte_reading_gives(
     lines: list[tuple[bytes, bytes]], limit: int
