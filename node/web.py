@@ -269,6 +269,7 @@ def build_app(deps: ApiDeps) -> web.Application:
             for unsubscribe in undo:
                 unsubscribe()
             await background.aclose()
+            await services.auth.aclose()
             if redis_client is not None:
                 await redis_client.aclose()
 

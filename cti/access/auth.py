@@ -214,12 +214,25 @@ class Authenticator:
         return ended
 
     def unwatch(self, session: Session) -> None:
+        """The session's socket closed.  When it was the last, the sweep is woken to end by itself:
+        cancelled in the middle of its database read, it would leave the connection to be
+        terminated later, which hangs once the engine is gone (the node stopping)."""
         ended = self._watched.pop(session, None)
         if ended is not None and not ended.done():
             ended.cancel()
         if not self._watched and self._watcher is not None:
-            self._watcher.cancel()
-            self._watcher = None
+            self._wake()
+
+    async def aclose(self) -> None:
+        """Stop the sweep and wait until it has (the node stops: before its database engine)."""
+        watcher, self._watcher = self._watcher, None
+        for ended in self._watched.values():
+            if not ended.done():
+                ended.cancel()
+        self._watched.clear()
+        if watcher is not None and not watcher.done():
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
 
     async def _watch_all(self) -> None:
         while self._watched:
