@@ -3,6 +3,7 @@ ids only, and the security headers of the pages."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import structlog
@@ -24,6 +25,9 @@ PAGE_POLICY = (
 )
 
 
+CLIENT_CLOSED = 499  # as nginx logs a request whose client closed the connection before the answer
+
+
 @web.middleware
 async def handle_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     started = time.perf_counter()
@@ -32,6 +36,9 @@ async def handle_errors(request: web.Request, handler: Handler) -> web.StreamRes
         response = await handler(request)
         status = response.status
         return response
+    except asyncio.CancelledError:  # the client went away (or the node stops): not a server error
+        status = CLIENT_CLOSED
+        raise
     except web.HTTPException as exc:
         status = exc.status
         if not request.path.startswith("/api/") or exc.status < 400:
