@@ -9,9 +9,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import WSMsgType
 from prometheus_client import CollectorRegistry, Counter
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from cti.access.auth import Authenticator, Session
 from cti.access.login_throttle import LoginThrottle
@@ -198,3 +199,87 @@ async def test_a_sweep_that_reads_longer_than_recheck_s_keeps_the_users_it_knew(
         assert await auth.still_valid_all([first, second]) == [True, True]
     finally:
         StandingReads.read = real_read  # type: ignore[method-assign]
+
+
+def _sweep_task() -> asyncio.Task[Any]:
+    (task,) = [t for t in asyncio.all_tasks() if t.get_name() == "api access watch"]
+    return task
+
+
+async def _watched_sweep(
+    api: ApiEnv, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Authenticator, Session, asyncio.Event, list[str]]:
+    """An Authenticator watching one session whose sweep is held inside its database read until
+    the returned event is set; the list says how that read ended."""
+    auth = Authenticator(
+        api.sessions,
+        TokenSigner("k" * 32, 3600),
+        LoginThrottle(),
+        Counter("logins", "sign-ins", ["result"], registry=CollectorRegistry()),
+        time.time,
+        recheck_s=0.05,
+    )
+    async with api.sessions() as db:
+        user_id = (await db.execute(select(User.id).where(User.username == "sup.lanzhou"))).scalar_one()
+    session = Session(Principal(user_id, "sup.lanzhou", Role.SUPERVISOR, "lanzhou"), "j1", time.time() + 60)
+    real_read = StandingReads.read
+    release, reading, ends = asyncio.Event(), asyncio.Event(), []
+
+    async def held_read(self: StandingReads, who: Any) -> dict[tuple[int, str | None], bool]:
+        reading.set()
+        try:
+            await release.wait()
+            found = await real_read(self, who)
+        except asyncio.CancelledError:
+            ends.append("cancelled")
+            raise
+        ends.append("read")
+        return found
+
+    monkeypatch.setattr(StandingReads, "read", held_read)
+    auth.watch(session)
+    await asyncio.wait_for(reading.wait(), 5)
+    return auth, session, release, ends
+
+
+async def test_the_last_socket_closing_lets_the_sweep_finish_its_read(
+    api: ApiEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelled inside its database read, the sweep left its connection to be terminated later,
+    which hung the event loop's close once the engine was disposed (seen in the suite)."""
+    auth, session, release, ends = await _watched_sweep(api, monkeypatch)
+    sweep = _sweep_task()
+    auth.unwatch(session)  # the last socket closes while the sweep reads
+    await asyncio.sleep(0.05)
+    release.set()
+    await asyncio.wait_for(sweep, 5)
+    assert ends == ["read"] and not sweep.cancelled()
+
+
+async def test_closing_the_authenticator_waits_for_its_sweep(
+    api: ApiEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth, _, _, ends = await _watched_sweep(api, monkeypatch)
+    sweep = _sweep_task()
+    await asyncio.wait_for(auth.aclose(), 5)
+    assert sweep.done() and ends == ["cancelled"]
+    assert not [t for t in asyncio.all_tasks() if t.get_name() == "api access watch"]
+
+
+async def test_a_socket_the_client_closes_is_not_counted_as_a_server_error(api: ApiEnv) -> None:
+    ws = await api.client.ws_connect("/api/ws")
+    await ws.send_json({"type": "auth", "token": await api.token("agent1001")})
+    assert (await ws.receive_json(timeout=5))["type"] == "hello"
+    await ws.close()
+    for _ in range(100):  # the handler's end is counted once it has run
+        counted = {
+            s.labels["status"]
+            for m in api.registry.collect()
+            if m.name == "hotline_api_requests"
+            for s in m.samples
+            if s.name.endswith("_total") and s.labels.get("route") == "websocket"
+        }
+        if counted:
+            break
+        await asyncio.sleep(0.02)
+    assert counted and "500" not in counted
