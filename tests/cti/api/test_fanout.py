@@ -165,19 +165,22 @@ async def test_open_sockets_are_rechecked_in_one_sweep_and_only_the_withdrawn_on
             await other.close()
 
 
-async def test_a_sweep_that_reads_longer_than_recheck_s_keeps_the_users_it_knew(api: ApiEnv) -> None:
-    """The answers known when the sweep began stand, though they age past ``recheck_s`` while the
-    others are read (a slow database must not close sockets of users in good standing)."""
-    now = [0.0]
-    auth = Authenticator(
+def _authenticator(api: ApiEnv, **options: Any) -> Authenticator:
+    return Authenticator(
         api.sessions,
         TokenSigner("k" * 32, 3600),
         LoginThrottle(),
         Counter("logins", "sign-ins", ["result"], registry=CollectorRegistry()),
         time.time,
-        recheck_s=1.0,
-        monotonic=lambda: now[0],
+        **options,
     )
+
+
+async def test_a_sweep_that_reads_longer_than_recheck_s_keeps_the_users_it_knew(api: ApiEnv) -> None:
+    """The answers known when the sweep began stand, though they age past ``recheck_s`` while the
+    others are read (a slow database must not close sockets of users in good standing)."""
+    now = [0.0]
+    auth = _authenticator(api, recheck_s=1.0, monotonic=lambda: now[0])
     async with api.sessions() as db:
         ids = {u.username: u.id for u in (await db.execute(User.__table__.select())).all()}
     first = Session(
@@ -211,14 +214,7 @@ async def _watched_sweep(
 ) -> tuple[Authenticator, Session, asyncio.Event, list[str]]:
     """An Authenticator watching one session whose sweep is held inside its database read until
     the returned event is set; the list says how that read ended."""
-    auth = Authenticator(
-        api.sessions,
-        TokenSigner("k" * 32, 3600),
-        LoginThrottle(),
-        Counter("logins", "sign-ins", ["result"], registry=CollectorRegistry()),
-        time.time,
-        recheck_s=0.05,
-    )
+    auth = _authenticator(api, recheck_s=0.05)
     async with api.sessions() as db:
         user_id = (await db.execute(select(User.id).where(User.username == "sup.lanzhou"))).scalar_one()
     session = Session(Principal(user_id, "sup.lanzhou", Role.SUPERVISOR, "lanzhou"), "j1", time.time() + 60)
