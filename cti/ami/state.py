@@ -39,6 +39,7 @@ from cti.ami.frozen import builder
 from cti.ami.protocol import AmiMessage
 from cti.ami.resync import Resync
 from cti.ami.written import KINDS, Written, seen
+from cti.ami.written_pairs import PAIRS, write_pair
 
 __all__ = ["CallState"]
 
@@ -126,7 +127,11 @@ class CallState:
             return []
         fields = EventFields(event) if fields is None else fields
         if handler in _WRITABLE:
-            seen(name, name.lower(), fields, _WRITTEN)
+            lname = name.lower()
+            if lname in PAIRS:
+                seen(name, lname, fields, _WRITTEN, write_pair)
+            else:
+                seen(name, lname, fields, _WRITTEN)
         return handler(self, fields, name)
 
     # -- handlers (one per event name; see _HANDLERS) ---------------------------------------
@@ -350,7 +355,7 @@ class _HandlerByName(dict[str, Handler | None]):
 _handler_for = _HandlerByName().__getitem__
 # the handlers written out per layout (cti.ami.written), by event name as written: the layouts
 # of one name each in turn (a NewCallerid with CID-CallingPres or without, ...)
-_WRITABLE = frozenset(_HANDLERS[name] for name in KINDS)
+_WRITABLE = frozenset(_HANDLERS[name] for name in (*KINDS, *PAIRS))
 _WRITTEN: dict[str, list[Written]] = {}
 # the values built per event, without their frozen __init__ (cti.ami.frozen): every field given
 _removed = builder(ChannelRemoved)

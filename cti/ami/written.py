@@ -18,7 +18,9 @@ Written out only for the handlers of :data:`KINDS` (a snapshot event, ``Newexten
 the flags, DTMF), and only for a layout that has the whole channel block and the names the
 handler reads; every other event, and every event until its layout has been seen often, takes
 the handler (an odd or made-up layout pays no compiling).  The same results and changes as the
-handler's (``tests/cti/ami/test_written.py`` feeds the same streams both ways).
+handler's (``tests/cti/ami/test_written.py`` feeds the same streams both ways).  The two-channel
+events (Dial*, LocalBridge) are written out by :mod:`cti.ami.written_pairs` from the same
+one-block functions (:func:`channel_lines`).
 """
 
 from __future__ import annotations
@@ -33,13 +35,23 @@ from cti.ami.event_fields import MAX_LAYOUTS, EventFields
 from cti.ami.events import BLOCK_FIELDS, SnapshotValues, to_int
 from cti.ami.frozen import builder, twin
 
-__all__ = ["KINDS", "LAYOUTS_PER_NAME", "WRITE_OUT_AFTER", "Written", "seen"]
+__all__ = [
+    "KINDS",
+    "LAYOUTS_PER_NAME",
+    "WRITE_OUT_AFTER",
+    "Run",
+    "Written",
+    "channel_lines",
+    "compiled",
+    "seen",
+]
 
 WRITE_OUT_AFTER = 64
 LAYOUTS_PER_NAME = 4  # written-out layouts kept per event name (each tried in turn)
 
 Headers = tuple[tuple[str, str], ...]
 Run = Callable[[ChannelTable, Headers, str], list[Change]]
+Writer = Callable[[str, str, dict[str, int]], "Run | None"]  # (name, lower-case name, layout index)
 
 
 class Written:
@@ -97,9 +109,58 @@ _SCOPE: dict[str, Any] = {
 def _write(name: str, lname: str, index: dict[str, int]) -> Run | None:
     """The source of the handler of ``name`` for a layout (lower-case name -> position), compiled;
     None when the layout lacks a name it needs (the handler is used then)."""
-    found = [index.get(n) for n in SnapshotValues._fields]  # uniqueid, channel, channelstate, ...
-    if None in found[:3] or (lname == "varset" and "variable" not in index):
-        return None  # never a channel's block / never a variable: nothing to write out
+    if lname == "varset" and "variable" not in index:
+        return None  # never a variable: nothing to write out
+
+    def header(lower: str, absent: str) -> str:
+        return f"h[{index[lower]}][1]" if lower in index else absent
+
+    extras: list[tuple[str, str]] = []  # field -> the expression of its new value
+    for field, lower, absent, expr in KINDS[lname]:
+        if lower is not None and lower not in index:
+            if not absent:  # a value set only when the header is there (HangupRequest's cause)
+                continue
+            extras.append((field, absent))
+        else:
+            extras.append((field, absent if lower is None else expr.format(header(lower, absent))))
+    tail = None
+    if lname in ("dtmfbegin", "dtmfend"):
+        end = lname == "dtmfend"
+        duration = f"_to_int({header('durationms', 'None')}, 0)" if end else "None"
+        digit, direction = header("digit", "''"), header("direction", "''")
+        tail = f"_dtmf(channel, {digit}, {direction}, {end}, {duration})"
+    variable = (header("variable", "None"), header("value", repr(""))) if lname == "varset" else None
+    lines = channel_lines("run", "", index, "", extras, variable=variable, tail=tail)
+    return None if lines is None else compiled(lines, name)
+
+
+def compiled(lines: list[str], name: str) -> Run:
+    """The function ``run`` of ``lines`` (it and the functions of :func:`channel_lines` it calls)."""
+    scope = dict(_SCOPE)
+    scope.update((f"_read_{field}", read) for field, read in _READ.items())
+    exec(compile("\n".join(lines), f"<cti.ami.written {name}>", "exec"), scope)  # positions only
+    run: Run = scope["run"]
+    return run
+
+
+def channel_lines(
+    function: str,
+    parameters: str,
+    index: dict[str, int],
+    prefix: str,
+    extras: list[tuple[str, str]],
+    *,
+    variable: tuple[str, str] | None = None,
+    tail: str | None = None,
+) -> list[str] | None:
+    """The source of ``function(table, h, event<parameters>)``, which applies the channel block
+    of ``prefix`` of a layout (lower-case name -> position) with ``extras`` (field -> the
+    expression of its new value, as ``touch``'s keyword arguments) and returns the changes; None
+    when the layout has no such block.  ``variable``: the expressions of a VarSet's name and
+    value; ``tail``: a last change, of ``channel``."""
+    found = [index.get(prefix + n) for n in SnapshotValues._fields]  # uniqueid, channel, channelstate, ...
+    if None in found[:3]:
+        return None  # never a channel's block
     # the block's values, by position: locals (None where the layout has no such header)
     values = [
         "uniqueid",
@@ -107,55 +168,40 @@ def _write(name: str, lname: str, index: dict[str, int]) -> Run | None:
         *("None" if p is None else f"s{n}" for n, p in enumerate(found) if n >= 2),
     ]
     others = [f"{values[n]} = h[{p}][1]" for n, p in enumerate(found) if n >= 2 and p is not None]
-
-    def header(lower: str, absent: str) -> str:
-        return f"h[{index[lower]}][1]" if lower in index else absent
-
     lines = [
-        "def run(table, h, event):",
+        f"def {function}(table, h, event{parameters}):",
         f"    uniqueid, channel = h[{found[0]}][1], h[{found[1]}][1]",
         "    if not uniqueid or not channel or uniqueid == 'none':",
         "        return []",
         *(f"    {line}" for line in others),
         f"    block = _new(_Values, ({', '.join(values)}))",
     ]
-    extras: list[tuple[str, str]] = []  # field -> local holding its new value
-    for number, (field, lower, absent, expr) in enumerate(KINDS[lname]):
-        if lower is not None and lower not in index:
-            if not absent:  # a value set only when the header is there (HangupRequest's cause)
-                continue
-            value = absent
-        else:
-            value = absent if lower is None else expr.format(header(lower, absent))
+    locals_: list[tuple[str, str]] = []  # field -> local holding its new value
+    for number, (field, value) in enumerate(extras):
         lines.append(f"    v{number} = {value}")
-        extras.append((field, f"v{number}"))
-    if lname == "varset":
-        lines += [f"    name = {header('variable', 'None')}", "    if not name:", "        return []"]
-        lines.append(f"    value = {header('value', repr(''))}")
+        locals_.append((field, f"v{number}"))
+    if variable is not None:
+        lines += [f"    name = {variable[0]}", "    if not name:", "        return []"]
+        lines.append(f"    value = {variable[1]}")
     lines += [
         "    old = table._channels.get(uniqueid)",
         "    before = None if old is None else table._blocks.get(uniqueid)",
         "    if before is None:",  # a new channel, or one no block describes: the long way
         "        changes = []",
     ]
-    if lname == "varset":
+    if variable is not None:
         lines.append("        variables = table.with_variable(old.variables if old else (), name, value)")
-        extras.append(("variables", "variables"))
-    keywords = "".join(f", {field}={local}" for field, local in extras)
+        locals_.append(("variables", "variables"))
+    keywords = "".join(f", {field}={local}" for field, local in locals_)
     lines.append(f"        channel = table.touch(block, event, changes{keywords})")
-    tail = None
-    if lname in ("dtmfbegin", "dtmfend"):
-        end = lname == "dtmfend"
-        duration = f"_to_int({header('durationms', 'None')}, 0)" if end else "None"
-        digit, direction = header("digit", "''"), header("direction", "''")
-        tail = f"_dtmf(channel, {digit}, {direction}, {end}, {duration})"
+    if tail is not None:
         lines.append(f"        changes.append({tail})")
     lines.append("        return changes")
-    if lname == "varset":
+    if variable is not None:
         lines.append("    variables = table.with_variable(old.variables, name, value)")
     # the block is the one the channel was last refreshed from: only the event's own fields can change
     lines.append("    if before == block:")
-    lines += ["    " + line for line in _update(extras, tail, {})]
+    lines += ["    " + line for line in _update(locals_, tail, {})]
     # another block: the snapshot fields its differing values feed are read again, as touch reads them
     lines.append("    table._blocks[uniqueid] = block")
     fresh: dict[str, str] = {}
@@ -163,12 +209,7 @@ def _write(name: str, lname: str, index: dict[str, int]) -> Run | None:
         same = " and ".join(f"{values[p]} == before[{p}]" for p in positions)
         lines.append(f"    f_{field} = old.{field} if {same} else _read_{field}(block)")
         fresh[field] = f"f_{field}"
-    lines += _update([*fresh.items(), *extras], tail, fresh)
-    scope = dict(_SCOPE)
-    scope.update((f"_read_{field}", read) for field, read in _READ.items())
-    exec(compile("\n".join(lines), f"<cti.ami.written {name}>", "exec"), scope)  # positions only
-    run: Run = scope["run"]
-    return run
+    return lines + _update([*fresh.items(), *locals_], tail, fresh)
 
 
 def _update(extras: list[tuple[str, str]], tail: str | None, fresh: dict[str, str]) -> list[str]:
@@ -211,11 +252,14 @@ def _update(extras: list[tuple[str, str]], tail: str | None, fresh: dict[str, st
 _SEEN: dict[tuple[str, object], int | Written | None] = {}
 
 
-def seen(name: str, lname: str, event: EventFields, written: dict[str, list[Written]]) -> None:
-    """Count an event of ``name`` (``lname`` lower-cased, one of :data:`KINDS`) handled the long
-    way; once its layout has been seen :data:`WRITE_OUT_AFTER` times, add the handler written out
-    for it to ``written`` (by event name: at most :data:`LAYOUTS_PER_NAME` of them, the oldest
-    forgotten first, as one event name may come in a few layouts, each often)."""
+def seen(
+    name: str, lname: str, event: EventFields, written: dict[str, list[Written]], write: Writer = _write
+) -> None:
+    """Count an event of ``name`` (``lname`` lower-cased, one of :data:`KINDS`, or one ``write``
+    writes out) handled the long way; once its layout has been seen :data:`WRITE_OUT_AFTER` times,
+    add the handler ``write`` writes out for it to ``written`` (by event name: at most
+    :data:`LAYOUTS_PER_NAME` of them, the oldest forgotten first, as one event name may come in a
+    few layouts, each often)."""
     layout = event.layout
     key = (name, layout)
     entry = _SEEN.get(key, 0)
@@ -225,7 +269,7 @@ def seen(name: str, lname: str, event: EventFields, written: dict[str, list[Writ
                 _SEEN.clear()
             _SEEN[key] = entry + 1
             return
-        run = _write(name, lname, layout.index)
+        run = write(name, lname, layout.index)
         entry = _SEEN[key] = None if run is None else Written(layout.name_list, run)
     if entry is not None:
         if len(written) >= MAX_LAYOUTS:
