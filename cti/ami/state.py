@@ -38,7 +38,8 @@ from cti.ami.events import CdrRecord, OriginateOutcome, to_int
 from cti.ami.frozen import builder
 from cti.ami.protocol import AmiMessage
 from cti.ami.resync import Resync
-from cti.ami.written import KINDS, Written, seen
+from cti.ami.written import KINDS, Writer, Written, seen, write
+from cti.ami.written_hangup import write_hangup
 from cti.ami.written_pairs import PAIRS, write_pair
 
 __all__ = ["CallState"]
@@ -128,10 +129,7 @@ class CallState:
         fields = EventFields(event) if fields is None else fields
         if handler in _WRITABLE:
             lname = name.lower()
-            if lname in PAIRS:
-                seen(name, lname, fields, _WRITTEN, write_pair)
-            else:
-                seen(name, lname, fields, _WRITTEN)
+            seen(name, lname, fields, _WRITTEN, _WRITERS[lname])
         return handler(self, fields, name)
 
     # -- handlers (one per event name; see _HANDLERS) ---------------------------------------
@@ -355,7 +353,12 @@ class _HandlerByName(dict[str, Handler | None]):
 _handler_for = _HandlerByName().__getitem__
 # the handlers written out per layout (cti.ami.written), by event name as written: the layouts
 # of one name each in turn (a NewCallerid with CID-CallingPres or without, ...)
-_WRITABLE = frozenset(_HANDLERS[name] for name in (*KINDS, *PAIRS))
+_WRITERS: dict[str, Writer] = {
+    **dict.fromkeys(KINDS, write),
+    **dict.fromkeys(PAIRS, write_pair),
+    "hangup": write_hangup,
+}
+_WRITABLE = frozenset(_HANDLERS[name] for name in _WRITERS)
 _WRITTEN: dict[str, list[Written]] = {}
 # the values built per event, without their frozen __init__ (cti.ami.frozen): every field given
 _removed = builder(ChannelRemoved)

@@ -30,7 +30,7 @@ from dataclasses import fields
 from typing import Any
 
 from cti.ami.channel_table import ChannelTable
-from cti.ami.channels import Change, Channel, ChannelUpdated, DtmfDigit
+from cti.ami.channels import Change, Channel, ChannelRemoved, ChannelUpdated, DtmfDigit
 from cti.ami.event_fields import MAX_LAYOUTS, EventFields
 from cti.ami.events import BLOCK_FIELDS, SnapshotValues, to_int
 from cti.ami.frozen import builder, twin
@@ -51,7 +51,7 @@ LAYOUTS_PER_NAME = 4  # written-out layouts kept per event name (each tried in t
 
 Headers = tuple[tuple[str, str], ...]
 Run = Callable[[ChannelTable, Headers, str], list[Change]]
-Writer = Callable[[str, str, dict[str, int]], "Run | None"]  # (name, lower-case name, layout index)
+Writer = Callable[[str, str, dict[str, int]], Run | None]  # (name, lower-case name, layout index)
 
 
 class Written:
@@ -81,8 +81,8 @@ KINDS: dict[str, tuple[_Extra, ...]] = {
         ("hanguprequest", "softhanguprequest"),
         (("hangup_requested", None, "True", ""), ("hangup_cause", "cause", "", "_to_int({}, 0)")),
     ),
-    "varset": (),  # variables: see _write
-    "dtmfbegin": (),  # a DtmfDigit after the channel: see _write
+    "varset": (),  # variables: see write
+    "dtmfbegin": (),  # a DtmfDigit after the channel: see write
     "dtmfend": (),
 }
 
@@ -102,11 +102,12 @@ _SCOPE: dict[str, Any] = {
     "_Channel": Channel,
     "_updated": builder(ChannelUpdated),
     "_dtmf": builder(DtmfDigit),
+    "_removed": builder(ChannelRemoved),
     "_to_int": to_int,
 }
 
 
-def _write(name: str, lname: str, index: dict[str, int]) -> Run | None:
+def write(name: str, lname: str, index: dict[str, int]) -> Run | None:
     """The source of the handler of ``name`` for a layout (lower-case name -> position), compiled;
     None when the layout lacks a name it needs (the handler is used then)."""
     if lname == "varset" and "variable" not in index:
@@ -252,9 +253,7 @@ def _update(extras: list[tuple[str, str]], tail: str | None, fresh: dict[str, st
 _SEEN: dict[tuple[str, object], int | Written | None] = {}
 
 
-def seen(
-    name: str, lname: str, event: EventFields, written: dict[str, list[Written]], write: Writer = _write
-) -> None:
+def seen(name: str, lname: str, event: EventFields, written: dict[str, list[Written]], write: Writer) -> None:
     """Count an event of ``name`` (``lname`` lower-cased, one of :data:`KINDS`, or one ``write``
     writes out) handled the long way; once its layout has been seen :data:`WRITE_OUT_AFTER` times,
     add the handler ``write`` writes out for it to ``written`` (by event name: at most

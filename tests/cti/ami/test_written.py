@@ -113,6 +113,8 @@ _KINDS = [
     ("DTMFEnd", {"Digit": "1", "Direction": "Received", "DurationMS": "120"}),
     ("DTMFEnd", {"Digit": "2"}),
     ("Hangup", {"Cause": "16", "Cause-txt": "Normal Clearing"}),
+    ("Hangup", {"Cause": "x"}),
+    ("Hangup", {}),
 ]
 _DROPPABLE = ["Linkedid", "ChannelStateDesc", "Language", "Priority", "Exten"]
 
