@@ -39,6 +39,7 @@ from cti.ami.frozen import builder
 from cti.ami.protocol import AmiMessage
 from cti.ami.resync import Resync
 from cti.ami.written import KINDS, Writer, Written, seen, write
+from cti.ami.written_bridges import write_bridge
 from cti.ami.written_hangup import write_hangup
 from cti.ami.written_pairs import PAIRS, write_pair
 
@@ -129,7 +130,9 @@ class CallState:
         fields = EventFields(event) if fields is None else fields
         if handler in _WRITABLE:
             lname = name.lower()
-            seen(name, lname, fields, _WRITTEN, _WRITERS[lname])
+            write = _WRITERS.get(lname)  # BridgeCreate and BridgeDestroy share BridgeEnter's handler
+            if write is not None:
+                seen(name, lname, fields, _WRITTEN, write)
         return handler(self, fields, name)
 
     # -- handlers (one per event name; see _HANDLERS) ---------------------------------------
@@ -357,6 +360,8 @@ _WRITERS: dict[str, Writer] = {
     **dict.fromkeys(KINDS, write),
     **dict.fromkeys(PAIRS, write_pair),
     "hangup": write_hangup,
+    "bridgeenter": write_bridge,
+    "bridgeleave": write_bridge,
 }
 _WRITABLE = frozenset(_HANDLERS[name] for name in _WRITERS)
 _WRITTEN: dict[str, list[Written]] = {}
