@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from cti.ami import state as state_module
+from cti.ami import written
 from cti.ami.settings import AmiSettings
 from tests.cti.ami.fake_ami import FakeAmi
 from tests.support.pbx import parametrize_pbx_kind
@@ -98,3 +100,11 @@ def fast_settings(server: FakeAmi, **overrides: Any) -> AmiSettings:
         "reconnect_max_s": 0.3,
     }
     return AmiSettings(**{**values, **overrides})
+
+
+@pytest.fixture
+def no_written_handlers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No handler written out (``cti.ami.written``) by an earlier test."""
+    monkeypatch.setattr(state_module, "_WRITTEN", {})
+    monkeypatch.setattr(written, "_SEEN", {})
+    yield

@@ -8,8 +8,6 @@ counts after, and no channel handed out changes afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,13 +21,7 @@ from cti.ami.state import CallState
 from tests.cti.ami.test_state import channel_event, check_invariants, event
 from tests.cti.ami.test_state_fast_paths import field_values, handed_out
 
-
-@pytest.fixture(autouse=True)
-def _fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No handler written out by an earlier test."""
-    monkeypatch.setattr(state_module, "_WRITTEN", {})
-    monkeypatch.setattr(written, "_SEEN", {})
-    yield
+pytestmark = pytest.mark.usefixtures("no_written_handlers")
 
 
 def _run(
@@ -55,6 +47,20 @@ def _run(
             assert not state_module._WRITTEN
         check_invariants(state)
         return changes, state
+
+
+def doubled(drawn: list[tuple[AmiMessage, bool]]) -> list[AmiMessage]:
+    """An event drawn "twice" comes again at once: with the same layout, taken by the one written out."""
+    return [message for message, twice in drawn for message in (message, message)[: 1 + twice]]
+
+
+def same_both_ways(stream: list[AmiMessage], after: int) -> None:
+    """``stream`` gives the same changes and tables the long way and written out after ``after``."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        long_changes, long_state = _run(stream, monkeypatch, write_out_after=None, max_variables=2)
+        short_changes, short_state = _run(stream, monkeypatch, write_out_after=after, max_variables=2)
+    assert short_changes == long_changes
+    _same(short_state, long_state)
 
 
 def _same(one: CallState, two: CallState) -> None:
@@ -171,12 +177,7 @@ def test_any_stream_gives_the_same_changes_both_ways(
     drawn: list[tuple[AmiMessage, bool]], after: int
 ) -> None:
     # an event drawn twice comes again at once: with the same layout, taken by the one written out
-    stream = [message for message, twice in drawn for message in (message, message)[: 1 + twice]]
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        long_changes, long_state = _run(stream, monkeypatch, write_out_after=None, max_variables=2)
-        short_changes, short_state = _run(stream, monkeypatch, write_out_after=after, max_variables=2)
-    assert short_changes == long_changes
-    _same(short_state, long_state)
+    same_both_ways(doubled(drawn), after)
 
 
 def _variant(kind: str, extra: dict[str, str], uniqueid: str, drop: str | None, state: str) -> AmiMessage:

@@ -7,8 +7,6 @@ channel headers) mixed with the one-channel events of ``test_written``, fed to a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,15 +16,9 @@ from cti.ami import written
 from cti.ami.protocol import AmiMessage
 from cti.ami.state import CallState
 from tests.cti.ami.test_state import channel_event
-from tests.cti.ami.test_written import _CHANGEABLE, _events, _run, _same
+from tests.cti.ami.test_written import _CHANGEABLE, _events, _run, _same, doubled, same_both_ways
 
-
-@pytest.fixture(autouse=True)
-def _fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No handler written out by an earlier test."""
-    monkeypatch.setattr(state_module, "_WRITTEN", {})
-    monkeypatch.setattr(written, "_SEEN", {})
-    yield
+pytestmark = pytest.mark.usefixtures("no_written_handlers")
 
 
 _BRIDGE = {
@@ -94,12 +86,7 @@ _HANGUPS = [channel_event("Hangup", f"SIP/{u}", u, Cause="16") for u in ("1.1", 
 def test_any_stream_of_bridge_events_gives_the_same_changes_both_ways(
     drawn: list[tuple[AmiMessage, bool]], after: int
 ) -> None:
-    stream = [message for message, twice in drawn for message in (message, message)[: 1 + twice]]
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        long_changes, long_state = _run(stream, monkeypatch, write_out_after=None, max_variables=2)
-        short_changes, short_state = _run(stream, monkeypatch, write_out_after=after, max_variables=2)
-    assert short_changes == long_changes
-    _same(short_state, long_state)
+    same_both_ways(doubled(drawn), after)
 
 
 def test_a_channel_moving_between_bridges_gives_the_same_changes_both_ways(
