@@ -26,8 +26,9 @@ pytestmark = pytest.mark.usefixtures("no_written_handlers")
 
 def _run(
     stream: list[AmiMessage], monkeypatch: pytest.MonkeyPatch, *, write_out_after: int | None, **kw: int
-) -> tuple[list[Change], CallState]:
-    """Feed ``stream``; ``write_out_after`` None: the long way only."""
+) -> tuple[list[list[Change]], CallState]:
+    """Feed ``stream``: the changes of each event (kept apart, so that a change made one event
+    late is seen), the state; ``write_out_after`` None: the long way only."""
     with monkeypatch.context() as patch:
         patch.setattr(state_module, "_WRITTEN", {})
         patch.setattr(written, "_SEEN", {})
@@ -36,11 +37,11 @@ def _run(
         else:
             patch.setattr(written, "WRITE_OUT_AFTER", write_out_after)
         state = CallState(clock=lambda: 0.0, **kw)  # created_at alike both ways
-        changes: list[Change] = []
+        changes: list[list[Change]] = []
         kept: list[tuple[Channel, tuple[object, ...]]] = []
         for message in stream:
             out = state.apply(message)
-            changes += out
+            changes.append(out)
             kept += [(channel, field_values(channel)) for change in out for channel in handed_out(change)]
         assert all(field_values(channel) == values for channel, values in kept)
         if write_out_after is None:
