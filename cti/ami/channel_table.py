@@ -275,8 +275,12 @@ def _with_snapshot(channel: Channel, snap: ChannelSnapshot) -> Channel:
 # that change there and turns the twin into a Channel (cti.ami.frozen).
 _replaced = replacer(Channel)  # (channel, {field: value}) -> dataclasses.replace(channel, **fields)
 _channel = builder(Channel)
-# the defaults of the fields between the snapshot's (name ... account_code) and created_at
-_DEFAULTS = tuple(f.default for f in dataclasses.fields(Channel)[12:-1])
+# the defaults of the fields between the snapshot's (name ... account_code) and created_at, the last
+_FIELDS = dataclasses.fields(Channel)
+_NAMES = [f.name for f in _FIELDS]
+_BETWEEN = _FIELDS[_NAMES.index("account_code") + 1 : -1]
+assert _NAMES[-1] == "created_at" and all(f.default is not dataclasses.MISSING for f in _BETWEEN)
+_DEFAULTS = tuple(f.default for f in _BETWEEN)
 _added = builder(ChannelAdded)
 _updated = builder(ChannelUpdated)
 _first = operator.itemgetter(0)
